@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ConfigStore, type AppEnv } from '@klaxon/config';
+import { DbModule } from '@klaxon/db';
+import { KlaxonMetrics } from '@klaxon/observability';
+import { ClusterBroadcast, QueueModule, REDIS } from '@klaxon/queue';
+import type { Redis } from 'ioredis';
+import { AdminModule } from './admin/admin.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { APP_ENV } from '@klaxon/config';
+import { LOGGER } from './app-tokens';
+import { AuthModule } from './auth/auth.module';
+import { HealthModule } from './health/health.module';
+import { IngestModule } from './ingest/ingest.module';
+
+/** The api: ingest, the REST API, sign-in and probes. It only produces jobs. */
+@Module({})
+export class ApiModule {
+  static forRoot(deps: { env: AppEnv; config: ConfigStore; logger: Logger; metrics: KlaxonMetrics }): DynamicModule {
+    return {
+      module: ApiModule,
+      global: true,
+      imports: [
+        DbModule.forRoot(deps.env.database.url),
+        QueueModule.forRoot({ redisUrl: deps.env.redis.url, prefix: deps.env.redis.queuePrefix, name: 'api' }),
+        IngestModule,
+        AuthModule,
+        AlertsModule,
+        AdminModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_ENV, useValue: deps.env },
+        { provide: ConfigStore, useValue: deps.config },
+        { provide: LOGGER, useValue: deps.logger },
+        { provide: KlaxonMetrics, useValue: deps.metrics },
+        { provide: ClusterBroadcast, useFactory: (redis: Redis) => new ClusterBroadcast(redis, deps.env.redis.queuePrefix), inject: [REDIS] },
+      ],
+      exports: [APP_ENV, ConfigStore, LOGGER, KlaxonMetrics, ClusterBroadcast],
+    };
+  }
+}

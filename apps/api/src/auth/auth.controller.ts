@@ -1,0 +1,63 @@
+import { BadRequestException, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppEnv } from '@klaxon/config';
+import { APP_ENV } from '@klaxon/config';
+import { InvalidJsonBody } from '../http/body-parsers';
+import { AuthService, type SignedInUser } from './auth.service';
+import { CurrentUser, SessionGuard, assertSameOrigin } from './session.guard';
+import { SESSION_COOKIE } from './session-token';
+
+@Controller('api/v1/auth')
+export class AuthController {
+  private readonly secureCookie: boolean;
+  private readonly origin: string;
+
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(APP_ENV) env: AppEnv,
+  ) {
+    const url = new URL(env.http.publicUrl);
+    this.secureCookie = url.protocol === 'https:';
+    this.origin = url.origin;
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  async login(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ user: SignedInUser }> {
+    // Login CSRF: a page elsewhere must not sign a browser in to our account.
+    if (req.headers.origin !== undefined) assertSameOrigin(req, this.origin);
+    const { username, password } = credentials(req.body);
+    const { user, token, expiresAt } = await this.auth.login(username, password, req.ip);
+    void reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secureCookie,
+      path: '/',
+      expires: expiresAt,
+    });
+    return { user };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @UseGuards(SessionGuard)
+  async logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    await this.auth.logout(req.cookies[SESSION_COOKIE]!);
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  @Get('me')
+  @UseGuards(SessionGuard)
+  me(@CurrentUser() user: SignedInUser): { user: SignedInUser } {
+    return { user };
+  }
+}
+
+function credentials(body: unknown): { username: string; password: string } {
+  if (body instanceof InvalidJsonBody) throw new BadRequestException(body.error);
+  const { username, password } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof username !== 'string' || username.trim() === '') throw new BadRequestException('username is required');
+  if (typeof password !== 'string' || password === '') throw new BadRequestException('password is required');
+  if (username.length > 256 || password.length > 1024) throw new BadRequestException('username or password is too long');
+  return { username, password };
+}

@@ -1,0 +1,73 @@
+import { HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import * as argon2 from 'argon2';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AppEnv } from '@klaxon/config';
+import { ConfigStore } from '@klaxon/config';
+import { SessionRepository } from '@klaxon/db';
+import { REDIS } from '@klaxon/queue';
+import { APP_ENV } from '@klaxon/config';
+import { LoginThrottle } from './login-throttle';
+import { SESSION_TTL_MS, newSessionToken, sessionTokenHash } from './session-token';
+
+export interface SignedInUser {
+  id: string;
+  name: string;
+  role: 'admin' | 'responder';
+  email: string | null;
+}
+
+
+@Injectable()
+export class AuthService {
+  private readonly throttle: LoginThrottle;
+  /** verified when the user is unknown or has no password, so the answer's timing does not tell */
+  private readonly decoyHash = argon2.hash(randomBytes(16));
+
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly sessions: SessionRepository,
+    @Inject(APP_ENV) private readonly env: AppEnv,
+    @Inject(REDIS) redis: Redis,
+  ) {
+    this.throttle = new LoginThrottle(redis, env.redis.queuePrefix);
+  }
+
+  /** Signs in by user id or email; 401 without detail on a bad pair, 429 when throttled. */
+  async login(username: string, password: string, address: string): Promise<{ user: SignedInUser; token: string; expiresAt: Date }> {
+    const wait = await this.throttle.retryAfter(address, username);
+    if (wait > 0) {
+      throw new HttpException({ message: 'too many failed sign-ins; try again later', retryAfterSeconds: Math.ceil(wait / 1000) }, HttpStatus.TOO_MANY_REQUESTS);
+    }
+    const wanted = username.trim().toLowerCase();
+    const user = this.config.config.users.find((u) => u.id.toLowerCase() === wanted || u.email?.toLowerCase() === wanted);
+    const hash = user?.passwordHash ?? (await this.decoyHash);
+    const ok = await argon2.verify(hash, password).catch(() => false);
+    if (!user || !user.passwordHash || !ok) {
+      await this.throttle.recordFailure(address, username);
+      throw new UnauthorizedException('invalid username or password');
+    }
+    await this.throttle.recordSuccess(address, username);
+    const token = newSessionToken();
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    await this.sessions.create(sessionTokenHash(this.env.session.secret, token), user.id, expiresAt);
+    return { user: this.publicUser(user.id)!, token, expiresAt };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.sessions.delete(sessionTokenHash(this.env.session.secret, token));
+  }
+
+  /** The signed-in user of a session token, or null when it is unknown, expired, or its user left the config. */
+  async userForSession(token: string): Promise<SignedInUser | null> {
+    const now = new Date();
+    const session = await this.sessions.findLive(sessionTokenHash(this.env.session.secret, token), now, new Date(now.getTime() + SESSION_TTL_MS));
+    return session ? this.publicUser(session.userId) : null;
+  }
+
+  private publicUser(id: string): SignedInUser | null {
+    const user = this.config.config.users.find((u) => u.id === id);
+    if (!user || !user.passwordHash) return null;
+    return { id: user.id, name: user.name ?? user.id, role: user.role ?? 'responder', email: user.email ?? null };
+  }
+}

@@ -1,0 +1,98 @@
+import { HttpException, HttpStatus, Inject, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ParsedBody, Rejection } from '@klaxon/alert-format';
+import { ConfigStore, findIntegrationByToken } from '@klaxon/config';
+import { KlaxonMetrics } from '@klaxon/observability';
+import { IngestBatcher, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
+import { LOGGER } from '../app-tokens';
+import { IngestClock } from './ingest-clock';
+
+export type IngestEndpoint = 'lines' | 'alertmanager' | 'open-falcon';
+
+export interface IngestResponse {
+  accepted: number;
+  rejected: Rejection[];
+  ids: string[];
+  error?: string;
+}
+
+/** Validated alerts in, durable jobs out: ingest never waits on PostgreSQL. */
+@Injectable()
+export class IngestService {
+  private readonly clock = new IngestClock();
+
+  constructor(
+    private readonly batcher: IngestBatcher,
+    private readonly config: ConfigStore,
+    private readonly metrics: KlaxonMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** The integration whose token the request carries (Bearer header or ?token=); 401 otherwise. */
+  authenticate(authorization: string | undefined, queryToken: string | undefined): string {
+    let token = queryToken;
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      if (!match) throw this.unauthorized('the Authorization header must be "Bearer <integration token>"');
+      token = match[1];
+    }
+    if (token === undefined || token === '') throw this.unauthorized('an integration token is required (Authorization: Bearer <token> or ?token=)');
+    const integration = findIntegrationByToken(this.config.config, token);
+    if (!integration) throw this.unauthorized('unknown integration token');
+    return integration.id;
+  }
+
+  /** Enqueues what was accepted and what was rejected; resolves once both are durable in Redis. */
+  async accept(integration: string, endpoint: IngestEndpoint, body: ParsedBody): Promise<{ status: number; body: IngestResponse }> {
+    const receivedAt = Date.now();
+    const alerts: QueuedAlert[] = new Array(body.alerts.length);
+    const ids: string[] = new Array(body.alerts.length);
+    for (let i = 0; i < body.alerts.length; i++) {
+      const alert = body.alerts[i]!;
+      const id = randomUUID();
+      ids[i] = id;
+      alerts[i] = { ...alert, id, seq: this.clock.next(receivedAt), receivedAt, integration, source: alert.source ?? integration };
+    }
+    const rejected: QueuedRejection[] = body.rejected.map((r) => ({
+      receivedAt,
+      integration,
+      endpoint,
+      line: r.line,
+      input: r.input,
+      error: r.error,
+    }));
+    this.metrics.alertsReceived.inc({ endpoint }, alerts.length + rejected.length);
+    if (alerts.length > 0 || rejected.length > 0) {
+      try {
+        await this.batcher.submit(alerts, rejected);
+      } catch (err) {
+        this.logger.error({ err, integration, endpoint, alerts: alerts.length }, 'could not enqueue alerts');
+        this.metrics.requestsRefused.inc({ status: '503' });
+        throw new ServiceUnavailableException('the queue is unavailable; nothing was accepted, retry later');
+      }
+    }
+    if (alerts.length > 0) this.metrics.alertsAccepted.inc({ endpoint }, alerts.length);
+    if (rejected.length > 0) this.metrics.alertsRejected.inc({ endpoint }, rejected.length);
+    const response: IngestResponse = { accepted: alerts.length, rejected: body.rejected, ids };
+    if (alerts.length > 0) return { status: HttpStatus.ACCEPTED, body: response };
+    if (rejected.length === 0) response.error = 'the body holds no alerts';
+    return { status: HttpStatus.BAD_REQUEST, body: response };
+  }
+
+  /** A body refused as a whole from a known integration is still kept in the rejected-input log. */
+  async rejectWhole(integration: string, endpoint: IngestEndpoint, input: string, error: string, status: number): Promise<never> {
+    const rejection: Rejection = { line: 0, input: input.length > 200 ? `${input.slice(0, 200)}…` : input, error };
+    await this.batcher
+      .submit([], [{ receivedAt: Date.now(), integration, endpoint, line: null, input: rejection.input, error }])
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not log a rejected body'));
+    this.metrics.requestsRefused.inc({ status: String(status) });
+    const body: IngestResponse = { accepted: 0, rejected: [rejection], ids: [], error };
+    throw new HttpException(body, status);
+  }
+
+  private unauthorized(message: string): UnauthorizedException {
+    this.metrics.requestsRefused.inc({ status: '401' });
+    return new UnauthorizedException(message);
+  }
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import { INGEST_LIMITS } from '@klaxon/alert-format';
+import { KlaxonMetrics, PinoNestLogger, bootstrapProcess } from '@klaxon/observability';
+import { ClusterBroadcast } from '@klaxon/queue';
+import { ApiModule } from './api.module';
+import { registerBodyParsers } from './http/body-parsers';
+import { HttpExceptionFilter } from './http/http-exception.filter';
+
+async function main(): Promise<void> {
+  const { env, config, logger, reloadLogger } = bootstrapProcess('klaxon-api');
+  const metrics = new KlaxonMetrics('api');
+  const adapter = new FastifyAdapter({ bodyLimit: INGEST_LIMITS.maxBodyBytes, logger: false });
+  registerBodyParsers(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot({ env, config, logger, metrics }), adapter, {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+  });
+  await app.register(fastifyCookie);
+  app.useGlobalFilters(new HttpExceptionFilter(logger));
+  app.enableShutdownHooks();
+
+  config.watchSighup(reloadLogger);
+  await app.get(ClusterBroadcast).subscribe((message) => {
+    if (message.type === 'config-reload') config.reload();
+  });
+
+  await app.listen(env.http.port, '0.0.0.0');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : env.http.port;
+  logger.info({ port, publicUrl: env.http.publicUrl, config: env.configPath }, 'klaxon api listening');
+}
+
+main().catch((err: unknown) => {
+  // eslint-disable-next-line no-console
+  console.error(`klaxon api failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

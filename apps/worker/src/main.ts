@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { KlaxonMetrics, PinoNestLogger, bootstrapProcess, startProbeServer } from '@klaxon/observability';
+import { ClusterBroadcast, createRedisConnection } from '@klaxon/queue';
+import { PrismaService } from '@klaxon/db';
+import { WorkerModule } from './worker.module';
+
+async function main(): Promise<void> {
+  const { env, config, logger, reloadLogger } = bootstrapProcess('klaxon-worker');
+  const metrics = new KlaxonMetrics('worker');
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ env, config, logger, metrics }), {
+    logger: new PinoNestLogger(logger),
+  });
+  app.enableShutdownHooks();
+
+  const redis = createRedisConnection(env.redis.url, 'worker', 'worker-control');
+  const broadcast = new ClusterBroadcast(redis, env.redis.queuePrefix);
+  config.watchSighup(reloadLogger);
+  await broadcast.subscribe((message) => {
+    if (message.type === 'config-reload') config.reload();
+  });
+
+  if (env.worker.httpPort !== undefined) {
+    const prisma = app.get(PrismaService);
+    await startProbeServer({
+      port: env.worker.httpPort,
+      registry: metrics.registry,
+      ready: async () => ({
+        redis: await redis.ping().then(() => 'ok', (err: Error) => `unreachable: ${err.message}`),
+        postgres: (await prisma.isReachable()) ? 'ok' : 'unreachable',
+      }),
+    });
+  }
+  logger.info({ concurrency: env.worker.concurrency, config: env.configPath }, 'klaxon worker running');
+}
+
+main().catch((err: unknown) => {
+  // eslint-disable-next-line no-console
+  console.error(`klaxon worker failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

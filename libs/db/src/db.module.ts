@@ -1,0 +1,19 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { DATABASE_URL, PrismaService } from './prisma.service';
+import { AlertRepository } from './repositories/alert.repository';
+import { RejectedInputRepository } from './repositories/rejected-input.repository';
+import { SessionRepository } from './repositories/session.repository';
+
+const repositories = [AlertRepository, RejectedInputRepository, SessionRepository];
+
+@Global()
+@Module({})
+export class DbModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    return {
+      module: DbModule,
+      providers: [{ provide: DATABASE_URL, useValue: databaseUrl }, PrismaService, ...repositories],
+      exports: [PrismaService, ...repositories],
+    };
+  }
+}

@@ -1,0 +1,266 @@
+import { Injectable } from '@nestjs/common';
+import type { QueuedRejection } from '@klaxon/queue';
+import type { OpenAlertSnapshot, TriageOutcome, TriagePlan, TriageState } from '@klaxon/triage';
+import type { Priority } from '@klaxon/alert-format';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+import type { AlertDetail, AlertListFilter, AlertPage, AlertSummary, ActionVia } from '../domain';
+
+type Tx = Prisma.TransactionClient;
+
+export interface TriageBatchResult {
+  /** false when this batch had already been applied (a retried job) */
+  applied: boolean;
+  outcome: TriageOutcome;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+@Injectable()
+export class AlertRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Applies one triage batch in one transaction: exactly once per batch id,
+   * under per-fingerprint advisory locks taken in a fixed order (so workers
+   * never deadlock and never both open an alert for one fingerprint), with
+   * the state read after the locks and the plan written with a few set-based
+   * statements whatever the batch size.
+   */
+  async applyTriageBatch(
+    batchId: string,
+    fingerprints: readonly string[],
+    rejected: readonly QueuedRejection[],
+    plan: (state: TriageState) => TriagePlan,
+  ): Promise<TriageBatchResult> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const claimed = await tx.$queryRawUnsafe<{ id: string }[]>(
+          'INSERT INTO triage_batches (id, alerts) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id',
+          batchId,
+          fingerprints.length,
+        );
+        if (claimed.length === 0) {
+          const rows = await tx.$queryRawUnsafe<{ outcome: TriageOutcome }[]>('SELECT outcome FROM triage_batches WHERE id = $1', batchId);
+          return { applied: false, outcome: rows[0]!.outcome };
+        }
+        if (rejected.length > 0) await insertRejected(tx, rejected);
+        const distinct = [...new Set(fingerprints)];
+        const triagePlan = plan(distinct.length > 0 ? await lockAndLoad(tx, distinct) : { open: new Map(), lastOkSeq: new Map() });
+        await writePlan(tx, triagePlan);
+        await tx.$executeRawUnsafe('UPDATE triage_batches SET outcome = $2::jsonb WHERE id = $1', batchId, json(triagePlan.outcome));
+        return { applied: true, outcome: triagePlan.outcome };
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
+  }
+
+  async list(filter: AlertListFilter): Promise<AlertPage> {
+    const where: Prisma.AlertWhereInput = { status: { in: filter.statuses } };
+    if (filter.priorities.length > 0) where.priority = { in: filter.priorities };
+    if (filter.silenced !== null) where.silenced = filter.silenced;
+    if (filter.q) {
+      where.OR = [
+        { host: { contains: filter.q, mode: 'insensitive' } },
+        { ip: { contains: filter.q } },
+        { message: { contains: filter.q, mode: 'insensitive' } },
+      ];
+    }
+    const rows = await this.prisma.alert.findMany({
+      where,
+      // Most urgent first: priority, then firing before acknowledged before resolved, then newest.
+      orderBy: [{ priority: 'asc' }, { status: 'asc' }, { firstSeenAt: 'desc' }, { number: 'desc' }],
+      take: filter.limit + 1,
+      ...(filter.after !== null ? { cursor: { number: BigInt(filter.after) }, skip: 1 } : {}),
+    });
+    const page = rows.slice(0, filter.limit).map(toSummary);
+    return { items: page, nextCursor: rows.length > filter.limit ? page[page.length - 1]!.number : null };
+  }
+
+  async findByNumber(number: number): Promise<AlertDetail | null> {
+    const row = await this.prisma.alert.findUnique({
+      where: { number: BigInt(number) },
+      include: { events: { orderBy: { id: 'asc' } }, notifications: { orderBy: { createdAt: 'asc' } } },
+    });
+    if (!row) return null;
+    return {
+      ...toSummary(row),
+      events: row.events.map((e) => ({
+        at: e.at,
+        type: e.type,
+        actor: e.actor,
+        via: e.via,
+        detail: (e.detail ?? {}) as Record<string, unknown>,
+      })),
+      notifications: row.notifications.map((n) => ({
+        id: n.id,
+        userId: n.userId,
+        channel: n.channel,
+        address: n.address,
+        kind: n.kind,
+        status: n.status,
+        providerId: n.providerId,
+        error: n.error,
+        attempts: n.attempts,
+        createdAt: n.createdAt,
+        updatedAt: n.updatedAt,
+      })),
+    };
+  }
+
+  /** Whether `number` names an alert that still exists (cursor validation). */
+  async exists(number: number): Promise<boolean> {
+    return (await this.prisma.alert.count({ where: { number: BigInt(number) } })) > 0;
+  }
+}
+
+function toSummary(row: Prisma.AlertGetPayload<object>): AlertSummary {
+  return {
+    id: row.id,
+    number: Number(row.number),
+    priority: row.priority,
+    status: row.status,
+    host: row.host,
+    ip: row.ip,
+    message: row.message,
+    count: row.count,
+    firstSeenAt: row.firstSeenAt,
+    lastSeenAt: row.lastSeenAt,
+    acknowledgedBy: row.acknowledgedBy,
+    acknowledgedVia: row.acknowledgedVia as ActionVia | null,
+    resolvedBy: row.resolvedBy,
+    resolvedVia: row.resolvedVia as ActionVia | null,
+    silenced: row.silenced,
+    tier: row.tier,
+    policy: row.policy,
+    source: row.source,
+    fingerprint: row.fingerprint,
+    labels: (row.labels ?? {}) as Record<string, string>,
+  };
+}
+
+async function insertRejected(tx: Tx, rejected: readonly QueuedRejection[]): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO rejected_inputs (received_at, integration, endpoint, line, input, error)
+     SELECT to_timestamp(x.received_at / 1000.0), x.integration, x.endpoint, x.line, x.input, x.error
+     FROM jsonb_to_recordset($1::jsonb) AS x(received_at bigint, integration text, endpoint text, line int, input text, error text)`,
+    json(rejected.map((r) => ({ ...r, received_at: r.receivedAt }))),
+  );
+}
+
+async function lockAndLoad(tx: Tx, fingerprints: readonly string[]): Promise<TriageState> {
+  const list = json(fingerprints);
+  // Sorted, so that two workers taking overlapping sets wait instead of deadlocking.
+  await tx.$queryRawUnsafe(
+    `SELECT count(pg_advisory_xact_lock(h)) FROM (
+       SELECT DISTINCT hashtextextended(f, 0) AS h FROM jsonb_array_elements_text($1::jsonb) AS f ORDER BY h
+     ) AS locks`,
+    list,
+  );
+  const open = await tx.$queryRawUnsafe<{ id: string; fingerprint: string; priority: Priority; last_problem_seq: bigint }[]>(
+    `SELECT id, fingerprint, priority, last_problem_seq FROM alerts
+     WHERE status <> 'resolved' AND fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+    list,
+  );
+  const oks = await tx.$queryRawUnsafe<{ fingerprint: string; last_ok_seq: bigint }[]>(
+    `SELECT fingerprint, last_ok_seq FROM fingerprint_states WHERE fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+    list,
+  );
+  return {
+    open: new Map(
+      open.map((r): [string, OpenAlertSnapshot] => [
+        r.fingerprint,
+        { id: r.id, fingerprint: r.fingerprint, priority: r.priority, lastProblemSeq: Number(r.last_problem_seq) },
+      ]),
+    ),
+    lastOkSeq: new Map(oks.map((r) => [r.fingerprint, Number(r.last_ok_seq)])),
+  };
+}
+
+async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
+  if (plan.newAlerts.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO alerts (id, fingerprint, dedup_key, priority, status, host, ip, message, source, labels, tier, policy,
+                           count, first_seen_at, last_seen_at, last_problem_seq, resolved_at, resolved_by, resolved_via, updated_at)
+       SELECT x.id, x.fingerprint, x.dedup_key, x.priority,
+              CASE WHEN x.resolved_at IS NULL THEN 'firing' ELSE 'resolved' END::"AlertStatus",
+              x.host, x.ip, x.message, x.source, x.labels, x.tier, x.policy, x.count,
+              x.first_seen_at, x.last_seen_at, x.last_problem_seq, x.resolved_at, x.resolved_by,
+              CASE WHEN x.resolved_at IS NULL THEN NULL ELSE 'source' END::"ActionVia", now()
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, fingerprint text, dedup_key text, priority text, host text, ip text,
+              message text, source text, labels jsonb, tier text, policy text, count int, first_seen_at timestamptz,
+              last_seen_at timestamptz, last_problem_seq bigint, resolved_at timestamptz, resolved_by text)) WITH ORDINALITY AS x
+       ORDER BY x.ordinality`,
+      json(
+        plan.newAlerts.map((a) => ({
+          id: a.id,
+          fingerprint: a.fingerprint,
+          dedup_key: a.dedupKey,
+          priority: a.priority,
+          host: a.host,
+          ip: a.ip,
+          message: a.message,
+          source: a.source,
+          labels: a.labels,
+          tier: a.tier,
+          policy: a.policy,
+          count: a.count,
+          first_seen_at: a.firstSeenAt,
+          last_seen_at: a.lastSeenAt,
+          last_problem_seq: a.lastProblemSeq,
+          resolved_at: a.resolvedAt,
+          resolved_by: a.resolvedBy,
+        })),
+      ),
+    );
+  }
+  if (plan.updates.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE alerts AS a SET
+         count = a.count + x.count_delta,
+         last_seen_at = GREATEST(a.last_seen_at, x.last_seen_at),
+         last_problem_seq = GREATEST(a.last_problem_seq, x.last_problem_seq),
+         priority = CASE WHEN x.priority IS NOT NULL AND x.priority < a.priority THEN x.priority ELSE a.priority END,
+         status = CASE WHEN x.resolved_at IS NULL THEN a.status ELSE 'resolved' END::"AlertStatus",
+         resolved_at = COALESCE(x.resolved_at, a.resolved_at),
+         resolved_by = COALESCE(x.resolved_by, a.resolved_by),
+         resolved_via = CASE WHEN x.resolved_at IS NULL THEN a.resolved_via ELSE 'source' END::"ActionVia",
+         updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, count_delta int, last_seen_at timestamptz, last_problem_seq bigint,
+              priority text, resolved_at timestamptz, resolved_by text)
+       WHERE a.id = x.id`,
+      json(
+        plan.updates.map((u) => ({
+          id: u.id,
+          count_delta: u.countDelta,
+          last_seen_at: u.lastSeenAt,
+          last_problem_seq: u.lastProblemSeq,
+          priority: u.priority,
+          resolved_at: u.resolvedAt,
+          resolved_by: u.resolvedBy,
+        })),
+      ),
+    );
+  }
+  if (plan.events.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO alert_events (alert_id, at, type, actor, via, detail)
+       SELECT x.alert_id, x.at, x.type::"AlertEventType", x.actor, x.via::"ActionVia", x.detail
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (alert_id uuid, at timestamptz, type text, actor text, via text, detail jsonb))
+            WITH ORDINALITY AS x
+       ORDER BY x.ordinality`,
+      json(plan.events.map((e) => ({ alert_id: e.alertId, at: e.at, type: e.type, actor: e.actor, via: e.via, detail: e.detail }))),
+    );
+  }
+  if (plan.okMemory.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO fingerprint_states (fingerprint, last_ok_seq, last_ok_at)
+       SELECT x.fingerprint, x.last_ok_seq, x.last_ok_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, last_ok_seq bigint, last_ok_at timestamptz)
+       ON CONFLICT (fingerprint) DO UPDATE SET
+         last_ok_seq = GREATEST(fingerprint_states.last_ok_seq, EXCLUDED.last_ok_seq),
+         last_ok_at = GREATEST(fingerprint_states.last_ok_at, EXCLUDED.last_ok_at)`,
+      json(plan.okMemory.map((m) => ({ fingerprint: m.fingerprint, last_ok_seq: m.lastOkSeq, last_ok_at: m.lastOkAt }))),
+    );
+  }
+}

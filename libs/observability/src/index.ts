@@ -1,0 +1,4 @@
+export { createLogger, maskPhone, PinoNestLogger } from './logger';
+export { KlaxonMetrics } from './metrics';
+export { startProbeServer } from './probe-server';
+export { bootstrapProcess } from './bootstrap-process';

@@ -1,0 +1,17 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * BullMQ needs `maxRetriesPerRequest: null` on connections that block
+ * (workers); producers fail fast instead so ingest can answer 503 rather than
+ * hang while Redis is away.
+ */
+export function createRedisConnection(url: string, role: 'producer' | 'worker', name: string): Redis {
+  const options: RedisOptions = {
+    connectionName: `klaxon-${name}`,
+    maxRetriesPerRequest: role === 'worker' ? null : 2,
+    enableOfflineQueue: role === 'worker',
+    enableReadyCheck: true,
+    lazyConnect: false,
+  };
+  return new Redis(url, options);
+}

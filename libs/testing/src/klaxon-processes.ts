@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './free-port';
+import { testEnv } from './test-env';
+import { waitFor } from './wait-for';
+
+const ROOT = resolve(__dirname, '../../..');
+const ENTRY = {
+  api: join(ROOT, 'dist/apps/api/apps/api/src/main.js'),
+  worker: join(ROOT, 'dist/apps/worker/apps/worker/src/main.js'),
+};
+
+export interface KlaxonProcess {
+  role: 'api' | 'worker';
+  child: ChildProcess;
+  /** everything it wrote to stdout and stderr */
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+export interface KlaxonStack {
+  baseUrl: string;
+  origin: string;
+  env: Record<string, string>;
+  configPath: string;
+  api: KlaxonProcess;
+  workers: KlaxonProcess[];
+  startWorker(): Promise<KlaxonProcess>;
+  /** stops everything and removes the Redis keys of this stack */
+  stop(): Promise<void>;
+  /** lines of every process's output, for a failing test's message */
+  logs(): string;
+}
+
+export interface StackOptions {
+  databaseUrl: string;
+  configYaml: string;
+  workers?: number;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts the real, built api and worker processes against a test database and
+ * a private Redis key prefix, and waits until the api is ready.
+ */
+export async function startKlaxon(options: StackOptions): Promise<KlaxonStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'klaxon-e2e-'));
+  const configPath = join(dir, 'klaxon.yaml');
+  writeFileSync(configPath, options.configYaml);
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const prefix = `{kt-${randomBytes(5).toString('hex')}}`;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    TZ: 'UTC',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: testEnv().redisUrl,
+    KLAXON_QUEUE_PREFIX: prefix,
+    PORT: String(port),
+    PUBLIC_URL: baseUrl,
+    KLAXON_CONFIG: configPath,
+    SESSION_SECRET: randomBytes(24).toString('base64url'),
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
+
+  const started: KlaxonProcess[] = [];
+  const spawnRole = (role: 'api' | 'worker'): KlaxonProcess => {
+    const child = spawn(process.execPath, [ENTRY[role]], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    const proc: KlaxonProcess = { role, child, output, exited };
+    started.push(proc);
+    return proc;
+  };
+
+  const logs = () => started.map((p) => p.output.map((line) => `[${p.role} ${p.child.pid}] ${line}`).join('\n')).join('\n');
+  const waitUntilRunning = async (proc: KlaxonProcess, marker: string) => {
+    await waitFor(
+      () => {
+        if (proc.child.exitCode !== null) throw new Error(`${proc.role} exited with ${proc.child.exitCode}:\n${proc.output.join('\n')}`);
+        return proc.output.some((line) => line.includes(marker));
+      },
+      { timeoutMs: 30_000, what: `${proc.role} to start` },
+    );
+  };
+
+  const api = spawnRole('api');
+  const workers: KlaxonProcess[] = [];
+  const startWorker = async () => {
+    const worker = spawnRole('worker');
+    workers.push(worker);
+    await waitUntilRunning(worker, 'klaxon worker running');
+    return worker;
+  };
+  try {
+    await waitUntilRunning(api, 'klaxon api listening');
+    for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
+  } catch (err) {
+    for (const p of started) p.child.kill('SIGKILL');
+    throw err;
+  }
+
+  return {
+    baseUrl,
+    origin: baseUrl,
+    env,
+    configPath,
+    api,
+    workers,
+    startWorker,
+    logs,
+    async stop() {
+      await Promise.all(
+        started.map(async (p) => {
+          if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+          const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+          await p.exited;
+          clearTimeout(timer);
+        }),
+      );
+      await deleteRedisKeys(prefix);
+    },
+  };
+}
+
+/** Removes every Redis key under a test's prefix. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testEnv().redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

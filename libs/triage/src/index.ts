@@ -1,0 +1,3 @@
+export { fingerprintOf, maskNumbers } from './fingerprint';
+export * from './triage-plan';
+export * from './routing';

@@ -1,0 +1,9 @@
+export {
+  firstStepTargets,
+  matchRoute,
+  onCallMember,
+  type ResolvedTarget,
+  type RoutableAlert,
+  type RouteMatch,
+  stepTargets,
+} from './route-matcher';

@@ -1,0 +1,117 @@
+import type { QueuedAlert } from '@klaxon/queue';
+import { fingerprintOf } from './fingerprint';
+import { planTriage, type Classification, type TriageItem, type TriageState } from './triage-plan';
+
+let seq = 1_000;
+function report(overrides: Partial<QueuedAlert> = {}): QueuedAlert {
+  seq += 1;
+  return {
+    id: `in-${seq}`,
+    seq,
+    receivedAt: 1_700_000_000_000 + seq,
+    integration: 'falcon',
+    source: 'falcon',
+    priority: 'P1',
+    status: 'PROBLEM',
+    host: 'web-01',
+    ip: '10.0.0.1',
+    message: 'host is down',
+    ...overrides,
+  };
+}
+const items = (...alerts: QueuedAlert[]): TriageItem[] => alerts.map((alert) => ({ alert, fingerprint: fingerprintOf(alert) }));
+const empty: TriageState = { open: new Map(), lastOkSeq: new Map() };
+const route = (): Classification => ({ tier: 'high', policy: 'ops', route: 0 });
+let ids = 0;
+const newId = () => `alert-${++ids}`;
+
+describe('planTriage', () => {
+  it('opens one alert for a new fingerprint, with received and routed events', () => {
+    const plan = planTriage(items(report()), empty, route, newId);
+    expect(plan.newAlerts).toHaveLength(1);
+    expect(plan.newAlerts[0]).toMatchObject({ count: 1, priority: 'P1', tier: 'high', policy: 'ops', resolvedAt: null });
+    expect(plan.events.map((e) => e.type)).toEqual(['received', 'routed']);
+    expect(plan.outcome.opened).toEqual([plan.newAlerts[0]!.id]);
+  });
+
+  it('folds 200 copies in one batch into one alert with count 200', () => {
+    const copies = Array.from({ length: 200 }, () => report({ message: `disk ${Math.floor(Math.random() * 100)}%` }));
+    const plan = planTriage(items(...copies), empty, route, newId);
+    expect(plan.newAlerts).toHaveLength(1);
+    expect(plan.newAlerts[0]!.count).toBe(200);
+    expect(plan.events.filter((e) => e.type === 'deduplicated')).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ count: 199 }) }),
+    ]);
+    expect(plan.outcome.deduplicated).toBe(199);
+  });
+
+  it('counts into the open alert without opening another', () => {
+    const first = report();
+    const fp = fingerprintOf(first);
+    const state: TriageState = {
+      open: new Map([[fp, { id: 'open-1', fingerprint: fp, priority: 'P1', lastProblemSeq: first.seq - 10 }]]),
+      lastOkSeq: new Map(),
+    };
+    const plan = planTriage(items(first, report()), state, route, newId);
+    expect(plan.newAlerts).toEqual([]);
+    expect(plan.updates).toEqual([expect.objectContaining({ id: 'open-1', countDelta: 2, resolvedAt: null })]);
+  });
+
+  it('raises the priority of an open alert when a more urgent report arrives, never lowers it', () => {
+    const plan = planTriage(items(report({ priority: 'P2' }), report({ priority: 'P0' }), report({ priority: 'P3' })), empty, route, newId);
+    expect(plan.newAlerts[0]!.priority).toBe('P0');
+  });
+
+  it('resolves on OK and opens a new alert when it fires again', () => {
+    const plan = planTriage(items(report(), report({ status: 'OK' }), report()), empty, route, newId);
+    expect(plan.newAlerts).toHaveLength(2);
+    expect(plan.newAlerts[0]!.resolvedAt).toBeInstanceOf(Date);
+    expect(plan.newAlerts[0]!.resolvedBy).toBe('falcon');
+    expect(plan.newAlerts[1]!.resolvedAt).toBeNull();
+    expect(plan.outcome.resolved).toEqual([plan.newAlerts[0]!.id]);
+  });
+
+  it('records an OK with no open alert and ignores it', () => {
+    const ok = report({ status: 'OK' });
+    const plan = planTriage(items(ok), empty, route, newId);
+    expect(plan.newAlerts).toEqual([]);
+    expect(plan.events).toEqual([]);
+    expect(plan.outcome.okWithoutAlert).toBe(1);
+    expect(plan.okMemory).toEqual([expect.objectContaining({ fingerprint: fingerprintOf(ok), lastOkSeq: ok.seq })]);
+  });
+
+  it('ignores a PROBLEM older than an OK already seen (reordered queues)', () => {
+    const late = report();
+    const ok = report({ status: 'OK' });
+    const state: TriageState = { open: new Map(), lastOkSeq: new Map([[fingerprintOf(ok), ok.seq]]) };
+    const plan = planTriage(items(late), state, route, newId);
+    expect(plan.newAlerts).toEqual([]);
+    expect(plan.outcome.stale).toBe(1);
+  });
+
+  it('does not let an OK older than the newest PROBLEM resolve the alert', () => {
+    const ok = report({ status: 'OK' });
+    const problem = report();
+    const fp = fingerprintOf(problem);
+    const state: TriageState = {
+      open: new Map([[fp, { id: 'open-2', fingerprint: fp, priority: 'P1', lastProblemSeq: problem.seq }]]),
+      lastOkSeq: new Map(),
+    };
+    const plan = planTriage(items(ok), state, route, newId);
+    expect(plan.updates).toEqual([]);
+    expect(plan.outcome.stale).toBe(1);
+  });
+
+  it('keeps fingerprints apart', () => {
+    const plan = planTriage(items(report({ host: 'web-01' }), report({ host: 'web-02' }), report({ host: 'web-01', status: 'OK' })), empty, route, newId);
+    expect(plan.newAlerts.map((a) => [a.host, a.resolvedAt !== null])).toEqual([
+      ['web-01', true],
+      ['web-02', false],
+    ]);
+  });
+
+  it('adds no routed event when no policy applies', () => {
+    const plan = planTriage(items(report()), empty, () => ({ tier: 'high', policy: null, route: null }), newId);
+    expect(plan.events.map((e) => e.type)).toEqual(['received']);
+  });
+});
