@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
 import { INGEST_LIMITS } from '@klaxon/alert-format';
-import { KlaxonMetrics, PinoNestLogger, bootstrapProcess } from '@klaxon/observability';
+import { KlaxonMetrics, PinoNestLogger, bootstrapProcess, exitGracefullyOnSignals } from '@klaxon/observability';
 import { ClusterBroadcast } from '@klaxon/queue';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './http/body-parsers';
@@ -20,12 +20,16 @@ async function main(): Promise<void> {
   });
   await app.register(fastifyCookie);
   app.useGlobalFilters(new HttpExceptionFilter(logger));
-  app.enableShutdownHooks();
 
   config.watchSighup(reloadLogger);
-  await app.get(ClusterBroadcast).subscribe((message) => {
+  const broadcast = app.get(ClusterBroadcast);
+  await broadcast.subscribe((message) => {
     if (message.type === 'config-reload') config.reload();
   });
+  exitGracefullyOnSignals(async () => {
+    await app.close();
+    broadcast.close();
+  }, logger);
 
   await app.listen(env.http.port, '0.0.0.0');
   const address = app.getHttpServer().address();

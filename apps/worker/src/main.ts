@@ -1,6 +1,7 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import { KlaxonMetrics, PinoNestLogger, bootstrapProcess, startProbeServer } from '@klaxon/observability';
+import { KlaxonMetrics, PinoNestLogger, bootstrapProcess, exitGracefullyOnSignals, startProbeServer } from '@klaxon/observability';
 import { ClusterBroadcast, createRedisConnection } from '@klaxon/queue';
 import { PrismaService } from '@klaxon/db';
 import { WorkerModule } from './worker.module';
@@ -11,7 +12,6 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ env, config, logger, metrics }), {
     logger: new PinoNestLogger(logger),
   });
-  app.enableShutdownHooks();
 
   const redis = createRedisConnection(env.redis.url, 'worker', 'worker-control');
   const broadcast = new ClusterBroadcast(redis, env.redis.queuePrefix);
@@ -20,9 +20,10 @@ async function main(): Promise<void> {
     if (message.type === 'config-reload') config.reload();
   });
 
+  let probe: Server | undefined;
   if (env.worker.httpPort !== undefined) {
     const prisma = app.get(PrismaService);
-    await startProbeServer({
+    probe = await startProbeServer({
       port: env.worker.httpPort,
       registry: metrics.registry,
       ready: async () => ({
@@ -31,6 +32,12 @@ async function main(): Promise<void> {
       }),
     });
   }
+  exitGracefullyOnSignals(async () => {
+    await app.close();
+    broadcast.close();
+    redis.disconnect();
+    probe?.close();
+  }, logger);
   logger.info({ concurrency: env.worker.concurrency, config: env.configPath }, 'klaxon worker running');
 }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client';
 
@@ -6,7 +6,7 @@ export const DATABASE_URL = Symbol('DATABASE_URL');
 
 /** The Prisma client over node-postgres. A failed connect stops start-up. */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(DATABASE_URL) connectionString: string) {
     super({ adapter: new PrismaPg({ connectionString, max: 10 }) });
   }
@@ -16,7 +16,8 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     await this.$queryRawUnsafe('SELECT 1');
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last of all at shutdown: running jobs and requests finish first (they close before this hook). */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 

@@ -49,7 +49,8 @@ export class TestClient {
     return this.request('POST', '/api/v1/auth/login', { body: { username, password }, headers: { origin: this.baseUrl } });
   }
 
-  get hasSession(): boolean {
-    return this.cookie !== null;
+  /** The `name=value` of the session cookie, or null when signed out. */
+  get sessionCookie(): string | null {
+    return this.cookie;
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppEnv } from '@klaxon/config';
@@ -12,7 +12,7 @@ const TRIAGE_CONCURRENCY = 4;
 
 /** Thin dispatcher for the triage queue; the work is in TriageService. */
 @Injectable()
-export class TriageProcessor implements OnModuleInit, OnApplicationShutdown {
+export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private worker: Worker | null = null;
 
   constructor(
@@ -47,8 +47,8 @@ export class TriageProcessor implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Finishes the jobs that are running, takes no new ones. */
-  async onApplicationShutdown(): Promise<void> {
+  /** Finishes the jobs that are running, takes no new ones; the database closes after this. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.worker?.close();
   }
 }

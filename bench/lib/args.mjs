@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+
+export const PHASES = ['single', 'batch', 'triage'];
+const ALIASES = { ingest: ['single', 'batch'], all: PHASES, 'triage-live': ['triage'], backlog: ['triage'] };
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Starts its own Klaxon api + worker against a fresh database and a private Redis
+key prefix on 127.0.0.1, measures, prints a table, writes bench/results/<time>.json
+and cleans up after itself (processes, database, Redis keys).
+
+Phases (--only, comma separated; default all):
+  single   ingest, one alert per request (autocannon)
+  batch    ingest, --batch-lines alerts per request (autocannon)
+  triage   triage rate: a known set of alerts, ingest -> applied in PostgreSQL
+           (live: worker running while they arrive; backlog: queue paused, then released)
+  ingest   = single,batch
+
+Options:
+  --duration <s>              seconds per ingest phase (default 10)
+  --connections <n>           autocannon connections for ingest phases (default 50)
+  --only <phases>             see above
+  --hosts <n>                 distinct hosts (fingerprints) in ingest phases (default 500)
+  --batch-lines <n>           alert lines per request in the batch phase (default 100)
+  --warmup <s>                unmeasured load before the first ingest phase (default 2; 0 = none)
+  --triage-fingerprints <n>   distinct fingerprints in the triage phase (default 2000)
+  --triage-copies <n>         copies of each (default 10)
+  --triage-concurrency <n>    requests in flight while enqueueing them (default 4)
+  --no-backlog                skip the paused-queue (backlog) triage measurement
+  --workers <n>               worker processes (default 1)
+  --drain-timeout <s>         longest wait for the queue to drain between phases (default 60)
+  --max-time <s>              hard cap for the whole run; phases that would not fit are skipped (default 175)
+  --database-url <url>        admin connection (default postgresql://postgres@127.0.0.1:5432/postgres)
+  --redis-url <url>           (default redis://127.0.0.1:6379)
+  --out <file>                JSON result path (default bench/results/<timestamp>.json)
+  --help`;
+
+function int(name, value, min, max) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+function num(name, value, min, max) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+function loopbackUrl(name, value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`--${name} is not a URL: ${value}`);
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new Error(`--${name} must point at loopback (127.0.0.1), got ${url.hostname}`);
+  return value;
+}
+
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '50' },
+      only: { type: 'string', default: 'all' },
+      hosts: { type: 'string', default: '500' },
+      'batch-lines': { type: 'string', default: '100' },
+      warmup: { type: 'string', default: '2' },
+      'triage-fingerprints': { type: 'string', default: '2000' },
+      'triage-copies': { type: 'string', default: '10' },
+      'triage-concurrency': { type: 'string', default: '4' },
+      'no-backlog': { type: 'boolean', default: false },
+      workers: { type: 'string', default: '1' },
+      'drain-timeout': { type: 'string', default: '60' },
+      'max-time': { type: 'string', default: '175' },
+      'database-url': { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
+      'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return { help: true };
+  const phases = new Set();
+  for (const part of values.only.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (PHASES.includes(part)) phases.add(part);
+    else if (ALIASES[part]) ALIASES[part].forEach((p) => phases.add(p));
+    else throw new Error(`--only: unknown phase "${part}" (single, batch, triage, ingest, all)`);
+  }
+  const fingerprints = int('triage-fingerprints', values['triage-fingerprints'], 1, 1_000_000);
+  const batchLines = int('batch-lines', values['batch-lines'], 1, 10_000);
+  return {
+    help: false,
+    duration: num('duration', values.duration, 1, 600),
+    connections: int('connections', values.connections, 1, 10_000),
+    phases: PHASES.filter((p) => phases.has(p)),
+    hosts: int('hosts', values.hosts, 1, 1_000_000),
+    batchLines,
+    warmup: num('warmup', values.warmup, 0, 60),
+    triageFingerprints: fingerprints,
+    triageCopies: int('triage-copies', values['triage-copies'], 1, 10_000),
+    triageConcurrency: int('triage-concurrency', values['triage-concurrency'], 1, 1000),
+    // a request carries at most 100 lines of one copy, and never more than the fingerprints
+    triageLinesPerRequest: Math.min(100, fingerprints),
+    backlog: !values['no-backlog'],
+    workers: int('workers', values.workers, 1, 16),
+    drainTimeout: num('drain-timeout', values['drain-timeout'], 1, 3600),
+    maxTime: num('max-time', values['max-time'], 10, 7200),
+    databaseUrl: loopbackUrl('database-url', values['database-url']),
+    redisUrl: loopbackUrl('redis-url', values['redis-url']),
+    out: values.out,
+  };
+}

@@ -1,0 +1,164 @@
+// Load generation: autocannon for the ingest phases, a small keep-alive
+// sender for the triage phase's fixed set of requests.
+import http from 'node:http';
+import autocannon from 'autocannon';
+
+export const INGEST_PATH = '/api/v1/alerts';
+
+/** One alert line in the SPEC §2 format. */
+export const alertLine = (host, pct = 91) => `[P3][PROBLEM][${host}][10.0.0.1][disk usage ${pct}%]`;
+
+/** Deterministic PRNG (mulberry32), so every run sends the same bodies. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Single-alert bodies: one per host. */
+export function singleBodies(hostPrefix, hosts) {
+  return Array.from({ length: hosts }, (_, i) => Buffer.from(alertLine(`${hostPrefix}${i}`)));
+}
+
+/** `count` bodies of `lines` lines, hosts drawn at random (seeded) from `hosts`. */
+export function batchBodies(hostPrefix, hosts, lines, count = 64) {
+  const rnd = prng(0x6b6c6178);
+  return Array.from({ length: count }, () =>
+    Buffer.from(Array.from({ length: lines }, () => alertLine(`${hostPrefix}${Math.floor(rnd() * hosts)}`)).join('\n')),
+  );
+}
+
+/** Keeps the first few bodies of each non-202 status, for the report. */
+class ResponseSampler {
+  constructor(perStatus = 3) {
+    this.perStatus = perStatus;
+    this.samples = {};
+  }
+
+  record(status, body) {
+    if (status === 202) return;
+    const list = (this.samples[status] ??= []);
+    if (list.length < this.perStatus) list.push(String(body ?? '').slice(0, 400));
+  }
+}
+
+/**
+ * Runs autocannon against the ingest endpoint for `duration` seconds. Bodies
+ * come round-robin from `bodies` through setupRequest, shared by all
+ * connections, so consecutive requests carry different hosts.
+ */
+export async function runAutocannon({ baseUrl, token, bodies, connections, duration, linesPerRequest, onStart }) {
+  let next = 0;
+  const sampler = new ResponseSampler();
+  const instance = autocannon({
+    url: baseUrl,
+    connections,
+    duration,
+    pipelining: 1,
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        path: INGEST_PATH,
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
+        setupRequest: (req) => {
+          req.body = bodies[next++ % bodies.length];
+          return req;
+        },
+        onResponse: (status, body) => sampler.record(status, body),
+      },
+    ],
+  });
+  onStart?.(instance);
+  const r = await instance;
+  const stats = r.statusCodeStats ?? {};
+  const accepted = stats['202']?.count ?? 0;
+  const completed = r.requests.total;
+  return {
+    durationS: r.duration,
+    connections,
+    linesPerRequest,
+    requestsCompleted: completed,
+    requestsPerSec: round(completed / r.duration, 1),
+    requestsPerSecAutocannonMean: r.requests.average,
+    responses202: accepted,
+    alertsAcceptedPerSec: round((accepted * linesPerRequest) / r.duration, 0),
+    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.mean },
+    non2xx: r.non2xx,
+    statusCodes: Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, v.count])),
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non202Samples: sampler.samples,
+  };
+}
+
+/**
+ * Sends a fixed list of bodies with `concurrency` requests in flight over
+ * keep-alive connections. Reports when the first and last 202 came back.
+ */
+export async function sendAll({ baseUrl, token, bodies, concurrency, linesPerRequest }) {
+  const url = new URL(INGEST_PATH, baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const sampler = new ResponseSampler();
+  const statusCodes = {};
+  let firstAccepted = null;
+  let lastAccepted = null;
+  let alertsAccepted = 0;
+  let errors = 0;
+  let i = 0;
+  const startedAt = performance.now();
+  const post = (body) =>
+    new Promise((resolve) => {
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}`, 'content-length': body.length },
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const now = performance.now();
+            statusCodes[res.statusCode] = (statusCodes[res.statusCode] ?? 0) + 1;
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode === 202) {
+              firstAccepted ??= now;
+              lastAccepted = now;
+              try {
+                alertsAccepted += JSON.parse(text).accepted;
+              } catch {
+                alertsAccepted += linesPerRequest;
+              }
+            } else sampler.record(res.statusCode, text);
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => {
+        errors++;
+        sampler.record(`error`, err.message);
+        resolve();
+      });
+      req.end(body);
+    });
+  const lane = async () => {
+    while (i < bodies.length) await post(bodies[i++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, bodies.length) }, lane));
+  agent.destroy();
+  return { startedAt, firstAccepted, lastAccepted, alertsAccepted, statusCodes, errors, non202Samples: sampler.samples };
+}
+
+export const round = (x, digits = 0) => {
+  if (x === null || x === undefined || !Number.isFinite(x)) return x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
