@@ -113,16 +113,36 @@ async function appliedSum(hostPattern = null) {
   return Number(rows[0].n);
 }
 
+/** Keys under the bench's own prefix and the memory Redis reports for them (MEMORY USAGE). */
+async function prefixMemory() {
+  const pattern = `${stack.prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  let cursor = '0';
+  let keys = 0;
+  let bytes = 0;
+  do {
+    const [next, batch] = await queueRedis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (batch.length === 0) continue;
+    keys += batch.length;
+    const pipe = queueRedis.pipeline();
+    for (const k of batch) pipe.memory('USAGE', k);
+    for (const [err, n] of await pipe.exec()) if (!err && n) bytes += Number(n);
+  } while (cursor !== '0');
+  return { keys, mb: round(bytes / 2 ** 20, 1) };
+}
+
 async function queueCounts() {
   return queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed');
 }
 const pendingJobs = (c) => c.waiting + c.active + c.delayed + c.prioritized + c.paused;
 
 async function snapshot() {
-  const [apiM, workerM, applied] = await Promise.all([
+  const [apiM, workerM, applied, batches, memInfo] = await Promise.all([
     scrape(`${stack.baseUrl}/metrics`),
     Promise.all(stack.workers.map((w) => scrape(w.metricsUrl))).then((all) => all.flat()),
     appliedSum(),
+    db.query('SELECT count(*)::int AS jobs, coalesce(sum(alerts), 0)::bigint AS alerts FROM triage_batches').then((r) => r.rows[0]),
+    queueRedis.info('memory'),
   ]);
   return {
     at: performance.now(),
@@ -132,8 +152,17 @@ async function snapshot() {
     triagedMetric: sumOf(workerM, 'klaxon_alerts_triaged_total'),
     e2e: histogramBuckets(workerM, 'klaxon_end_to_end_latency_seconds', { stage: 'triaged' }),
     applied,
+    redisUsedMB: round(Number(/used_memory:(\d+)/.exec(memInfo)?.[1] ?? NaN) / 2 ** 20, 1),
+    triageJobs: batches.jobs,
+    triageJobAlerts: Number(batches.alerts),
     problems: Object.fromEntries(stack.processes.map((p) => [p.name, p.problems])),
   };
+}
+
+/** Triage jobs (batches) applied between two snapshots and their mean size in alerts. */
+function jobsBetween(before, after) {
+  const jobs = after.triageJobs - before.triageJobs;
+  return { jobs, meanAlertsPerJob: jobs > 0 ? round((after.triageJobAlerts - before.triageJobAlerts) / jobs, 1) : null };
 }
 
 function problemsBetween(before) {
@@ -210,6 +239,9 @@ async function ingestPhase(key, title, bodies, linesPerRequest, duration) {
     triagedPerSecDuringLoad: round((atEnd.applied - before.applied) / loadS, 0),
     backlogAlertsAtEnd: atEnd.accepted - atEnd.applied,
     drain,
+    redisUsedMB: { before: before.redisUsedMB, endOfLoad: atEnd.redisUsedMB, afterDrain: after.redisUsedMB },
+    benchPrefixAfterDrain: await prefixMemory(),
+    triageJobs: jobsBetween(before, after),
     ingestToTriaged: latencySummary(diffBuckets(after.e2e, before.e2e)),
     cpuCores: cpuSince(cpu0, cpu1),
     processProblems: problemsBetween(before),
@@ -325,6 +357,8 @@ async function triagePhase(kind) {
     triageSeconds: done && round((done - from) / 1000, 3),
     triagedAlertsPerSec: done && round(expected / ((done - from) / 1000), 0),
     drainAfterLast202Seconds: kind === 'live' && done && sent.lastAccepted ? round((done - sent.lastAccepted) / 1000, 3) : null,
+    triageJobs: jobsBetween(before, after),
+    redisUsedMB: { before: before.redisUsedMB, after: after.redisUsedMB },
     ingestToTriaged: kind === 'live' ? latencySummary(diffBuckets(after.e2e, before.e2e)) : null,
     check: await verifyTriage(hostPattern),
     cpuCores: cpuSince(cpu0, cpu1),
@@ -341,6 +375,7 @@ async function triagePhase(kind) {
   }
   const drain = await drainQueue(title);
   phase.drain = drain;
+  phase.benchPrefixAfterDrain = await prefixMemory();
   return phase;
 }
 
@@ -357,7 +392,7 @@ function printTables() {
     `Klaxon bench — ${m.nproc} cores (${m.cpuModel}), node ${m.node}; PostgreSQL ${results.stack?.postgres ?? '?'}, Redis ${results.stack?.redis ?? '?'}; ` +
       `api + ${opts.workers} worker, load generator, PostgreSQL and Redis all share these cores`,
   );
-  const ingestRows = [['ingest', 'req/s', 'alerts/s (202)', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'triaged/s during', 'drain s', 'ingest→triaged p50/p99 ms']];
+  const ingestRows = [['ingest', 'req/s', 'alerts/s (202)', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'triaged/s during', 'drain s', 'jobs (alerts/job)', 'ingest→triaged p50/p99 ms', 'Redis MB kept']];
   for (const [key, label] of [
     ['single', `single alert, ${opts.connections} conn`],
     ['batch', `${opts.batchLines} alerts/request, ${opts.connections} conn`],
@@ -375,12 +410,14 @@ function printTables() {
       fmt(r.errors + r.timeouts),
       fmt(r.triagedPerSecDuringLoad),
       `${fmt(r.drain.seconds, 1)}${r.drain.drained ? '' : ' (not drained)'}`,
+      `${fmt(r.triageJobs.jobs)} (${fmt(r.triageJobs.meanAlertsPerJob, 0)})`,
       `${ms(r.ingestToTriaged.p50Ms)} / ${ms(r.ingestToTriaged.p99Ms)}`,
+      `${fmt(r.benchPrefixAfterDrain.mb, 0)} (${fmt(r.benchPrefixAfterDrain.keys)} keys)`,
     ]);
   }
   if (ingestRows.length > 1) out.push('', table(ingestRows));
 
-  const triRows = [['triage', 'alerts', 'ingest s', 'triaged alerts/s', 'measured from', 'drain after last 202 s', 'ingest→triaged p50/p99 ms', 'check']];
+  const triRows = [['triage', 'alerts', 'ingest s', 'triaged alerts/s', 'measured from', 'drain after last 202 s', 'jobs (alerts/job)', 'ingest→triaged p50/p99 ms', 'check']];
   for (const kind of ['live', 'backlog']) {
     const r = p[`triage-${kind}`];
     if (!r) continue;
@@ -391,6 +428,7 @@ function printTables() {
       r.completed ? fmt(r.triagedAlertsPerSec) : `incomplete (${fmt(r.appliedAtEnd)})`,
       r.measuredFrom,
       r.drainAfterLast202Seconds === null ? '–' : fmt(r.drainAfterLast202Seconds, 2),
+      `${fmt(r.triageJobs.jobs)} (${fmt(r.triageJobs.meanAlertsPerJob, 0)})`,
       r.ingestToTriaged ? `${ms(r.ingestToTriaged.p50Ms)} / ${ms(r.ingestToTriaged.p99Ms)}` : '–',
       r.check.ok ? 'ok' : 'FAILED',
     ]);
@@ -398,13 +436,15 @@ function printTables() {
   if (triRows.length > 1) out.push('', table(triRows));
 
   const procNames = stack ? stack.processes.map((x) => x.name) : [];
-  const cpuRows = [['CPU (cores busy, avg)', 'wall s', 'loadgen', ...procNames, 'postgres', 'redis', 'machine busy %']];
+  const cpuRows = [['CPU (cores busy, avg)', 'wall s', 'loadgen', ...procNames, 'postgres', 'redis', 'other', 'machine busy %']];
   for (const [key, r] of Object.entries(p)) {
     if (!r?.cpuCores) continue;
     const c = r.cpuCores;
-    cpuRows.push([key, fmt(c.seconds, 1), fmt(c.loadgen, 2), ...procNames.map((n) => fmt(c[n], 2)), fmt(c.postgres, 2), fmt(c.redis, 2), fmt(c.machineBusy, 0)]);
+    cpuRows.push([key, fmt(c.seconds, 1), fmt(c.loadgen, 2), ...procNames.map((n) => fmt(c[n], 2)), fmt(c.postgres, 2), fmt(c.redis, 2), fmt(c.other, 2), fmt(c.machineBusy, 0)]);
   }
   if (cpuRows.length > 1) out.push('', table(cpuRows));
+  const bg = results.machine.backgroundBeforeStart;
+  if (bg) out.push(`background load before start: ${fmt(bg.machineCores, 2)} of ${m.nproc} cores busy (other people's work shows as "other" above)`);
 
   for (const [key, r] of Object.entries(p)) {
     if (r?.non202Samples && Object.keys(r.non202Samples).length > 0) {
@@ -423,7 +463,8 @@ function printTables() {
   out.push(
     '',
     'req/s and latency: autocannon, whole requests; alerts/s (202): 202 responses × alerts per request; triaged/s during: alerts applied in PostgreSQL while the load ran;',
-    'drain s: time after the load until the queue was empty and PostgreSQL held every accepted alert; ingest→triaged: the worker histogram (bucket-interpolated).',
+    'drain s: time after the load until the queue was empty and PostgreSQL held every accepted alert; ingest→triaged: the worker histogram (bucket-interpolated);',
+    'jobs (alerts/job): triage jobs applied for the phase and their mean size; Redis MB kept: MEMORY USAGE of the bench’s own keys after the drain (mostly completed jobs BullMQ keeps).',
   );
   console.log(out.join('\n'));
 }
@@ -462,6 +503,15 @@ function finish(code) {
 
 async function main() {
   results.machine = machineInfo();
+  {
+    const a = cpuSnapshot([]);
+    await sleep(1000);
+    const bg = cpuSince(a, cpuSnapshot([]));
+    results.machine.backgroundBeforeStart = { machineCores: bg.machineCores, postgres: bg.postgres, redis: bg.redis };
+    if (bg.machineCores > 0.25) {
+      log(`warning: ${bg.machineCores} cores were already busy before the bench started (other work on this machine); figures will be lower and noisier`);
+    }
+  }
   log(`machine: ${results.machine.nproc} cores (${results.machine.cpuModel}), node ${results.machine.node}; phases: ${opts.phases.join(', ')}`);
   stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log });
   db = new pg.Client({ connectionString: stack.databaseUrl });

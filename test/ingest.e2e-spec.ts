@@ -145,10 +145,15 @@ describe('POST /api/v1/alerts (lines)', () => {
     expect(items.map((a) => a.message).sort()).toEqual(['nginx 502 rate 12%', '磁盘使用率 91% [/data]']);
 
     // the rejected lines are kept in the rejected-input log
-    await waitFor(async () => {
-      const rows = await queryRows<{ line: number; error: string }>(db.url, 'SELECT line, error FROM rejected_inputs WHERE input LIKE $1 ORDER BY line', [`%${host}%`]);
-      return rows.length === 2 && rows[0]!.line === 2 && rows[1]!.line === 4;
+    const logged = await waitFor(async () => {
+      const res = await ui.request('GET', '/api/v1/rejected?limit=500');
+      const mine = (res.body.items as Array<{ input: string }>).filter((r) => r.input.includes(host));
+      return mine.length === 2 ? mine : undefined;
     });
+    expect([...logged].sort((a: any, b: any) => a.line - b.line)).toEqual([
+      expect.objectContaining({ line: 2, integration: 'monitoring', endpoint: 'lines', error: expect.stringContaining('priority "PX"') }),
+      expect.objectContaining({ line: 4, integration: 'monitoring', endpoint: 'lines', error: expect.stringContaining('expected 5 bracketed fields') }),
+    ]);
   });
 
   it('answers 400 with the reasons when nothing is acceptable', async () => {

@@ -75,5 +75,9 @@ export function cpuSince(before, after) {
   const dTotal = after.machine.total - before.machine.total;
   const dIdle = after.machine.idle - before.machine.idle;
   out.machineBusy = dTotal > 0 ? Math.round(((dTotal - dIdle) / dTotal) * 1000) / 10 : null; // percent of all cores
+  out.machineCores = cores((dTotal - dIdle) / clkTck);
+  const known = out.loadgen + Object.keys(after.procs).reduce((a, n) => a + out[n], 0) + out.postgres + out.redis;
+  // everything else on the machine: other people's work, the kernel, other services
+  out.other = Math.max(0, Math.round((out.machineCores - known) * 100) / 100);
   return out;
 }

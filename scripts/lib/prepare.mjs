@@ -38,9 +38,10 @@ export function installDependencies() {
   }
   step('installing dependencies');
   const before = readFileSync(lock, 'utf8');
-  const ci = quiet('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  const ci = quiet('npm', ['ci', '--no-audit', '--no-fund']);
   if (ci.status !== 0) {
-    step('npm ci could not install this lockfile here; installing from it with npm install');
+    const reason = (ci.stderr ?? '').split('\n').find((line) => line.startsWith('npm error')) ?? `exit ${ci.status}`;
+    step(`npm ci refused this registry's view of the lockfile (${reason.replace(/^npm error\s*/, '')}); installing from it with npm install`);
     run('npm', ['install', '--no-audit', '--no-fund']);
   }
   if (readFileSync(lock, 'utf8') !== before) {

@@ -12,6 +12,7 @@ import { LOGGER } from './app-tokens';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
+import { RejectedModule } from './rejected/rejected.module';
 
 /** The api: ingest, the REST API, sign-in and probes. It only produces jobs. */
 @Module({})
@@ -26,6 +27,7 @@ export class ApiModule {
         IngestModule,
         AuthModule,
         AlertsModule,
+        RejectedModule,
         AdminModule,
         HealthModule,
       ],
