@@ -13,13 +13,15 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { USAGE, parseOptions } from './lib/args.mjs';
 import { cpuSince, cpuSnapshot } from './lib/cpu.mjs';
-import { alertLine, batchBodies, round, runAutocannon, sendAll, singleBodies } from './lib/load.mjs';
+import { alertLine, batchBodies, round, runAutocannon, sendAll, sendSequential, singleBodies } from './lib/load.mjs';
 import { diffBuckets, histogramBuckets, latencySummary, scrape, sumOf } from './lib/metrics.mjs';
 import { fmt, table } from './lib/report.mjs';
-import { startStack } from './lib/stack.mjs';
+import { distBuilt, startStack } from './lib/stack.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TRIAGE_QUEUE = 'triage';
+// Triage queues (libs/queue/src/jobs.ts): P3 alerts go to `triage`; `triage-urgent` (P0/P1) is watched too
+// so the drain is right whatever the bench sends. A queue that does not exist counts as empty.
+const TRIAGE_QUEUES = ['triage', 'triage-urgent'];
 const CLEANUP_RESERVE_S = 12;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,13 +40,13 @@ if (opts.help) {
   process.exit(0);
 }
 
-const deadline = t0 + opts.maxTime * 1000;
+let deadline = t0 + opts.maxTime * 1000;
 /** seconds left for measuring, keeping a reserve for cleanup */
 const remaining = () => (deadline - Date.now()) / 1000 - CLEANUP_RESERVE_S;
 
 let stack = null;
 let db = null;
-let queue = null;
+let queues = [];
 let queueRedis = null;
 let currentLoad = null;
 let aborted = null;
@@ -83,8 +85,26 @@ const watchdog = setTimeout(() => {
   log(`watchdog: --max-time ${opts.maxTime}s exceeded by 30 s; cleaning up and exiting`);
   results.error = 'watchdog: run exceeded --max-time';
   finish(1);
-}, (opts.maxTime + 30) * 1000);
+}, (opts.maxTime + opts.waitQuiet + 30) * 1000);
 watchdog.unref();
+
+/** Which code was measured: the commit, whether apps/libs differ from it, and when dist was built. */
+function codeInfo() {
+  const git = (...args) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const dirty = git('status', '--porcelain', '--', 'apps', 'libs', 'prisma');
+  return {
+    commit: git('rev-parse', '--short', 'HEAD'),
+    uncommittedChangesInAppsLibs: dirty === null ? null : dirty.split('\n').filter(Boolean).length,
+    // replaced by the build the processes actually loaded once they start (see startStack)
+    distBuilt: distBuilt(ROOT),
+  };
+}
 
 function machineInfo() {
   const cpus = os.cpus();
@@ -131,9 +151,15 @@ async function prefixMemory() {
   return { keys, mb: round(bytes / 2 ** 20, 1) };
 }
 
+/** Job counts summed over the triage queues. */
 async function queueCounts() {
-  return queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed');
+  const all = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed')));
+  const sum = {};
+  for (const c of all) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + v;
+  return sum;
 }
+const pauseTriage = () => Promise.all(queues.map((q) => q.pause()));
+const resumeTriage = () => Promise.all(queues.map((q) => q.resume()));
 const pendingJobs = (c) => c.waiting + c.active + c.delayed + c.prioritized + c.paused;
 
 async function snapshot() {
@@ -210,6 +236,7 @@ async function ingestPhase(key, title, bodies, linesPerRequest, duration) {
     return null;
   }
   log(`${title}: ${opts.connections} connections for ${duration} s …`);
+  if (opts.pauseWorker) await pauseTriage();
   const before = await snapshot();
   const cpu0 = cpuSnapshot(stack.processes);
   const r = await runAutocannon({
@@ -224,6 +251,7 @@ async function ingestPhase(key, title, bodies, linesPerRequest, duration) {
   currentLoad = null;
   const cpu1 = cpuSnapshot(stack.processes);
   const atEnd = await snapshot();
+  if (opts.pauseWorker) await resumeTriage();
   log(
     `${title}: ${fmt(r.requestsPerSec)} req/s, ${fmt(r.alertsAcceptedPerSec)} alerts/s accepted, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}; draining …`,
   );
@@ -238,7 +266,9 @@ async function ingestPhase(key, title, bodies, linesPerRequest, duration) {
     triagedDuringLoad: atEnd.applied - before.applied,
     triagedPerSecDuringLoad: round((atEnd.applied - before.applied) / loadS, 0),
     backlogAlertsAtEnd: atEnd.accepted - atEnd.applied,
+    triagePausedDuringLoad: opts.pauseWorker,
     drain,
+    drainAlertsPerSec: drain.drained && drain.seconds > 0 ? round((after.applied - atEnd.applied) / drain.seconds, 0) : null,
     redisUsedMB: { before: before.redisUsedMB, endOfLoad: atEnd.redisUsedMB, afterDrain: after.redisUsedMB },
     benchPrefixAfterDrain: await prefixMemory(),
     triageJobs: jobsBetween(before, after),
@@ -247,6 +277,37 @@ async function ingestPhase(key, title, bodies, linesPerRequest, duration) {
     processProblems: problemsBetween(before),
   };
   log(`${title}: drained in ${drain.seconds} s (${phase.backlogAlertsAtEnd} alerts were waiting at the end of the load)`);
+  return phase;
+}
+
+/** Unloaded latency: one single-alert request at a time, 20 ms apart, queue empty before. */
+async function idlePhase() {
+  const gapMs = 20;
+  const bodies = singleBodies('idle-', 50);
+  const list = Array.from({ length: opts.idleRequests }, (_, i) => bodies[i % bodies.length]);
+  if (remaining() < (opts.idleRequests * (gapMs + 5)) / 1000 + 5) {
+    results.skipped.push('idle: not enough time left under --max-time');
+    return null;
+  }
+  log(`idle latency: ${opts.idleRequests} single-alert requests one at a time, ${gapMs} ms apart …`);
+  const before = await snapshot();
+  const cpu0 = cpuSnapshot(stack.processes);
+  const r = await sendSequential({ baseUrl: stack.baseUrl, token: stack.token, bodies: list, gapMs, shouldStop: () => !!aborted });
+  const cpu1 = cpuSnapshot(stack.processes);
+  const drain = await drainQueue('idle latency');
+  const after = await snapshot();
+  const phase = {
+    ...r,
+    gapMs,
+    drain,
+    triageJobs: jobsBetween(before, after),
+    ingestToTriaged: latencySummary(diffBuckets(after.e2e, before.e2e)),
+    cpuCores: cpuSince(cpu0, cpu1),
+    processProblems: problemsBetween(before),
+  };
+  log(
+    `idle latency: HTTP p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms; ingest→triaged p50 ${round(phase.ingestToTriaged.p50Ms, 1)} ms, p99 ${round(phase.ingestToTriaged.p99Ms, 1)} ms`,
+  );
   return phase;
 }
 
@@ -320,7 +381,7 @@ async function triagePhase(kind) {
   const timeoutS = Math.max(5, Math.min(opts.drainTimeout + 30, remaining()));
   let poll = null;
   if (kind === 'live') poll = pollApplied(hostPattern, expected, timeoutS);
-  else await queue.pause();
+  else await pauseTriage();
   const sent = await sendAll({
     baseUrl: stack.baseUrl,
     token: stack.token,
@@ -333,7 +394,7 @@ async function triagePhase(kind) {
   if (kind === 'backlog') {
     jobsAtResume = await queueCounts();
     from = performance.now();
-    await queue.resume();
+    await resumeTriage();
     poll = pollApplied(hostPattern, expected, timeoutS);
   }
   const { done, applied } = await poll;
@@ -388,11 +449,35 @@ function printTables() {
   const out = [];
   const m = results.machine;
   out.push('');
+  const c = results.code;
+  out.push(
+    `code: commit ${c.commit}${c.uncommittedChangesInAppsLibs ? ' + uncommitted changes' : ''}, dist built ${c.distBuilt.api} (api) / ${c.distBuilt.worker} (worker)` +
+      (c.distRebuiltDuringStart ? ' — REBUILT while starting: which code ran is uncertain' : ''),
+  );
   out.push(
     `Klaxon bench — ${m.nproc} cores (${m.cpuModel}), node ${m.node}; PostgreSQL ${results.stack?.postgres ?? '?'}, Redis ${results.stack?.redis ?? '?'}; ` +
       `api + ${opts.workers} worker, load generator, PostgreSQL and Redis all share these cores`,
   );
-  const ingestRows = [['ingest', 'req/s', 'alerts/s (202)', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'triaged/s during', 'drain s', 'jobs (alerts/job)', 'ingest→triaged p50/p99 ms', 'Redis MB kept']];
+  if (p.idle) {
+    const r = p.idle;
+    out.push(
+      '',
+      table([
+        ['idle (one request at a time)', 'requests', 'HTTP p50 ms', 'HTTP p99 ms', 'HTTP max ms', 'non-202', 'ingest→triaged p50 ms', 'ingest→triaged p99 ms'],
+        [
+          `single alert, ${r.gapMs} ms apart`,
+          fmt(r.requests),
+          fmt(r.latencyMs.p50, 2),
+          fmt(r.latencyMs.p99, 2),
+          fmt(r.latencyMs.max, 2),
+          fmt(r.requests - (r.statusCodes['202'] ?? 0) + r.errors),
+          ms(r.ingestToTriaged.p50Ms),
+          ms(r.ingestToTriaged.p99Ms),
+        ],
+      ]),
+    );
+  }
+  const ingestRows = [['ingest', 'req/s', 'alerts/s (202)', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'triaged/s during', 'drain s', 'drain alerts/s', 'jobs (alerts/job)', 'ingest→triaged p50/p99 ms', 'Redis MB kept']];
   for (const [key, label] of [
     ['single', `single alert, ${opts.connections} conn`],
     ['batch', `${opts.batchLines} alerts/request, ${opts.connections} conn`],
@@ -408,8 +493,9 @@ function printTables() {
       ms(r.latencyMs.max),
       fmt(r.non2xx),
       fmt(r.errors + r.timeouts),
-      fmt(r.triagedPerSecDuringLoad),
+      r.triagePausedDuringLoad ? 'paused' : fmt(r.triagedPerSecDuringLoad),
       `${fmt(r.drain.seconds, 1)}${r.drain.drained ? '' : ' (not drained)'}`,
+      fmt(r.drainAlertsPerSec),
       `${fmt(r.triageJobs.jobs)} (${fmt(r.triageJobs.meanAlertsPerJob, 0)})`,
       `${ms(r.ingestToTriaged.p50Ms)} / ${ms(r.ingestToTriaged.p99Ms)}`,
       `${fmt(r.benchPrefixAfterDrain.mb, 0)} (${fmt(r.benchPrefixAfterDrain.keys)} keys)`,
@@ -436,13 +522,16 @@ function printTables() {
   if (triRows.length > 1) out.push('', table(triRows));
 
   const procNames = stack ? stack.processes.map((x) => x.name) : [];
-  const cpuRows = [['CPU (cores busy, avg)', 'wall s', 'loadgen', ...procNames, 'postgres', 'redis', 'other', 'machine busy %']];
+  const cpuRows = [['CPU (cores busy, avg)', 'wall s', 'loadgen', ...procNames, 'postgres', 'redis', 'irq', 'steal', 'other', 'machine busy %']];
   for (const [key, r] of Object.entries(p)) {
     if (!r?.cpuCores) continue;
     const c = r.cpuCores;
-    cpuRows.push([key, fmt(c.seconds, 1), fmt(c.loadgen, 2), ...procNames.map((n) => fmt(c[n], 2)), fmt(c.postgres, 2), fmt(c.redis, 2), fmt(c.other, 2), fmt(c.machineBusy, 0)]);
+    cpuRows.push([key, fmt(c.seconds, 1), fmt(c.loadgen, 2), ...procNames.map((n) => fmt(c[n], 2)), fmt(c.postgres, 2), fmt(c.redis, 2), fmt(c.irq, 2), fmt(c.steal, 2), fmt(c.other, 2), fmt(c.machineBusy, 0)]);
   }
   if (cpuRows.length > 1) out.push('', table(cpuRows));
+  const noisy = Object.entries(p).filter(([, r]) => r?.cpuCores?.other > 0.3).map(([k, r]) => `${k} (${fmt(r.cpuCores.other, 2)} cores)`);
+  if (noisy.length) out.push(`NOISY: other work on the machine used more than 0.3 cores during: ${noisy.join(', ')} — rerun for clean figures`);
+  results.noisyPhases = noisy;
   const bg = results.machine.backgroundBeforeStart;
   if (bg) out.push(`background load before start: ${fmt(bg.machineCores, 2)} of ${m.nproc} cores busy (other people's work shows as "other" above)`);
 
@@ -459,11 +548,20 @@ function printTables() {
       }
     }
   }
+  const d = results.database;
+  if (d) {
+    out.push(
+      '',
+      `database at the end: ${fmt(d.alertsApplied)} alerts applied into ${fmt(d.alertRows)} alert rows, ${fmt(d.eventRows)} timeline events ` +
+        `(${fmt(d.eventsPerAppliedAlert, 2)} per applied alert), ${fmt(d.triageBatchRows)} triage batches, ${fmt(d.sizeMB, 0)} MB`,
+    );
+  }
   if (results.skipped.length) out.push('', `skipped: ${results.skipped.join('; ')}`);
+  if (aborted) out.push('', `ABORTED by ${aborted}: the figures above are partial`);
   out.push(
     '',
     'req/s and latency: autocannon, whole requests; alerts/s (202): 202 responses × alerts per request; triaged/s during: alerts applied in PostgreSQL while the load ran;',
-    'drain s: time after the load until the queue was empty and PostgreSQL held every accepted alert; ingest→triaged: the worker histogram (bucket-interpolated);',
+    'drain s: time after the load until the queue was empty and PostgreSQL held every accepted alert (drain alerts/s: the backlog over that time); ingest→triaged: the worker histogram (bucket-interpolated);',
     'jobs (alerts/job): triage jobs applied for the phase and their mean size; Redis MB kept: MEMORY USAGE of the bench’s own keys after the drain (mostly completed jobs BullMQ keeps).',
   );
   console.log(out.join('\n'));
@@ -475,7 +573,7 @@ let finishing = null;
 function finish(code) {
   finishing ??= (async () => {
     try {
-      await queue?.close().catch(() => undefined);
+      await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
       queueRedis?.disconnect();
       await db?.end().catch(() => undefined);
       if (stack) {
@@ -503,6 +601,26 @@ function finish(code) {
 
 async function main() {
   results.machine = machineInfo();
+  results.code = codeInfo();
+  log(
+    `code: commit ${results.code.commit}${results.code.uncommittedChangesInAppsLibs ? ` + ${results.code.uncommittedChangesInAppsLibs} uncommitted files in apps/libs/prisma` : ''}; ` +
+      `dist built ${results.code.distBuilt.api} (api), ${results.code.distBuilt.worker} (worker)`,
+  );
+  if (opts.waitQuiet > 0) {
+    const until = Date.now() + opts.waitQuiet * 1000;
+    let quietFor = 0;
+    let last = cpuSnapshot([]);
+    log(`waiting up to ${opts.waitQuiet} s for the machine to be idle …`);
+    while (quietFor < 3 && Date.now() < until && !aborted) {
+      await sleep(1000);
+      const now = cpuSnapshot([]);
+      quietFor = cpuSince(last, now).machineCores < 0.3 ? quietFor + 1 : 0;
+      last = now;
+    }
+    results.machine.waitedForQuietSeconds = round((Date.now() - t0) / 1000, 0);
+    log(quietFor >= 3 ? 'machine idle; starting' : 'machine still busy; starting anyway');
+    deadline = Date.now() + opts.maxTime * 1000; // the wait does not count against --max-time
+  }
   {
     const a = cpuSnapshot([]);
     await sleep(1000);
@@ -513,11 +631,20 @@ async function main() {
     }
   }
   log(`machine: ${results.machine.nproc} cores (${results.machine.cpuModel}), node ${results.machine.node}; phases: ${opts.phases.join(', ')}`);
-  stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log });
+  let profDir;
+  if (opts.prof) {
+    profDir = join(ROOT, 'bench/results', `prof-${results.startedAt.replace(/[:.]/g, '-')}`);
+    mkdirSync(profDir, { recursive: true });
+    results.notes.push(`--prof: api and worker ran under node --prof (slower); V8 logs in ${relative(ROOT, profDir)}`);
+    log(`--prof: V8 logs in ${relative(ROOT, profDir)}; read with node --prof-process <file>`);
+  }
+  stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log, profDir });
+  results.code.distBuilt = stack.distBuiltWhenReady;
+  results.code.distRebuiltDuringStart = JSON.stringify(stack.distBuiltAtSpawn) !== JSON.stringify(stack.distBuiltWhenReady);
   db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
   queueRedis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  queue = new Queue(TRIAGE_QUEUE, { connection: queueRedis, prefix: stack.prefix });
+  queues = TRIAGE_QUEUES.map((name) => new Queue(name, { connection: queueRedis, prefix: stack.prefix }));
   const info = await queueRedis.info('server');
   results.stack = {
     database: stack.dbName,
@@ -528,11 +655,12 @@ async function main() {
     redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?',
   };
 
-  const wantIngest = opts.phases.includes('single') || opts.phases.includes('batch');
+  const wantIngest = opts.phases.includes('single') || opts.phases.includes('batch') || opts.phases.includes('idle');
   if (wantIngest && opts.warmup > 0 && !aborted) {
     const w = await ingestPhase('warmup', 'warm-up (not reported)', singleBodies('warm-', opts.hosts), 1, opts.warmup);
     if (w) results.notes.push(`warm-up: ${opts.warmup} s of single-alert load before measuring (${fmt(w.requestsPerSec)} req/s), then drained`);
   }
+  if (opts.phases.includes('idle') && !aborted) results.phases.idle = await idlePhase();
   if (opts.phases.includes('single') && !aborted) {
     results.phases.single = await ingestPhase('single', 'ingest, 1 alert/request', singleBodies('host-', opts.hosts), 1, opts.duration);
   }
@@ -550,6 +678,19 @@ async function main() {
     if (opts.backlog && !aborted) results.phases['triage-backlog'] = await triagePhase('backlog');
   }
   for (const k of Object.keys(results.phases)) if (results.phases[k] === null) delete results.phases[k];
+  const dbRows = (
+    await db.query(`SELECT (SELECT count(*) FROM alerts)::bigint AS alerts, (SELECT coalesce(sum(count), 0) FROM alerts)::bigint AS alerts_applied,
+                           (SELECT count(*) FROM alert_events)::bigint AS events, (SELECT count(*) FROM triage_batches)::bigint AS triage_batches,
+                           pg_database_size(current_database())::bigint AS bytes`)
+  ).rows[0];
+  results.database = {
+    alertRows: Number(dbRows.alerts),
+    alertsApplied: Number(dbRows.alerts_applied),
+    eventRows: Number(dbRows.events),
+    triageBatchRows: Number(dbRows.triage_batches),
+    eventsPerAppliedAlert: round(Number(dbRows.events) / Math.max(1, Number(dbRows.alerts_applied)), 3),
+    sizeMB: round(Number(dbRows.bytes) / 2 ** 20, 1),
+  };
   const finalCounts = await queueCounts();
   results.finalQueue = finalCounts;
   if (finalCounts.failed > 0) results.notes.push(`${finalCounts.failed} triage jobs ended failed`);
@@ -560,6 +701,11 @@ async function main() {
 main().then(
   () => finish(aborted ? 130 : 0),
   (err) => {
+    if (aborted) {
+      results.error = `aborted by ${aborted} (${err?.message ?? err})`;
+      log(results.error);
+      return finish(130);
+    }
     results.error = String(err?.stack ?? err);
     console.error(`bench: ${err?.stack ?? err}`);
     if (stack) for (const p of stack.processes) if (p.lines.length) console.error(p.tail(15));

@@ -1,4 +1,5 @@
 // `npm run klaxon -- <command>`: the Klaxon CLI (hash-password, check-config, migrate), built on first use.
+// `npm run migrate` is `npm run klaxon -- migrate` (needs DATABASE_URL).
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -18,6 +18,52 @@ function sessionSecret() {
   return readFileSync(file, 'utf8').trim();
 }
 
+const STOP_SIGNAL = 'SIGTERM';
+
+/**
+ * Runs until Ctrl-C (SIGINT), SIGTERM or a child's exit, then stops every
+ * child with one SIGTERM and exits 0 only if each shut down cleanly (exit 0,
+ * or killed by that SIGTERM before it could handle it). SIGHUP (reload the
+ * config) is passed on.
+ */
+function superviseChildren(children) {
+  let stopping = false;
+  let failed = false;
+  const finished = new Set();
+  const running = (child) => !finished.has(child) && child.exitCode === null && child.signalCode === null;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (running(child)) child.kill(STOP_SIGNAL);
+  };
+  const done = (child) => {
+    finished.add(child);
+    if (finished.size === children.length) process.exit(failed ? 1 : 0);
+  };
+  // npm passes SIGINT on to this process besides the terminal's own: stop() acts once.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => children.forEach((c) => running(c) && c.kill('SIGHUP')));
+  // Detached children outlive this process unless told: never leave them behind.
+  process.on('exit', () => children.forEach((c) => running(c) && c.kill(STOP_SIGNAL)));
+  for (const child of children) {
+    child.on('error', (err) => {
+      console.error(`a Klaxon process could not run: ${err.message}`);
+      failed = true;
+      stop();
+      if (child.pid === undefined) done(child); // never started: no exit event follows
+    });
+    child.on('exit', (code, signal) => {
+      if (!(stopping && (code === 0 || signal === STOP_SIGNAL))) {
+        failed = true;
+        console.error(`a Klaxon process (pid ${child.pid}) exited ${signal ? `by ${signal}` : `with ${code}`}${stopping ? '' : '; stopping'}`);
+        stop();
+      }
+      done(child);
+    });
+  }
+}
+
 try {
   installDependencies();
   const databaseUrl = await ensurePostgres(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/klaxon');
@@ -29,10 +75,13 @@ try {
   const port = process.env.PORT ?? '3000';
   const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
   const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORT: port, PUBLIC_URL: publicUrl, SESSION_SECRET: sessionSecret() };
-  const children = [
-    spawn(process.execPath, [join(ROOT, 'dist/apps/api/apps/api/src/main.js')], { cwd: ROOT, env, stdio: 'inherit' }),
-    spawn(process.execPath, [join(ROOT, 'dist/apps/worker/apps/worker/src/main.js')], { cwd: ROOT, env, stdio: 'inherit' }),
-  ];
+  // Each child gets a process group of its own (detached), so the SIGINT a
+  // terminal sends its foreground group on Ctrl-C reaches only this process,
+  // which forwards one SIGTERM: a child sent both would take the second
+  // signal as "exit now" and skip its graceful shutdown.
+  const children = ['api', 'worker'].map((role) =>
+    spawn(process.execPath, [join(ROOT, `dist/apps/${role}/apps/${role}/src/main.js`)], { cwd: ROOT, env, stdio: 'inherit', detached: true }),
+  );
   const usingExample = !process.env.KLAXON_CONFIG && !existsSync(join(ROOT, 'klaxon.yaml'));
   step(`Klaxon is starting at ${publicUrl}`);
   if (usingExample) {
@@ -47,24 +96,7 @@ try {
       ].join('\n'),
     );
   }
-  let stopping = false;
-  const stop = (signal) => {
-    if (stopping) return;
-    stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill(signal);
-  };
-  process.on('SIGINT', () => stop('SIGTERM'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGHUP', () => children.forEach((c) => c.kill('SIGHUP')));
-  for (const child of children) {
-    child.on('exit', (code) => {
-      if (!stopping) {
-        console.error(`a Klaxon process exited (${code}); stopping`);
-        stop('SIGTERM');
-      }
-      if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(code ?? 0);
-    });
-  }
+  superviseChildren(children);
 } catch (err) {
   console.error(`\nnpm start: ${err.message}`);
   process.exit(1);

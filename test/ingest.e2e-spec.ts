@@ -323,6 +323,7 @@ describe('GET /api/v1/alerts/:number', () => {
   it('returns the alert with its timeline', async () => {
     const host = uniqueHost();
     await ingest.postLines([`[P1][PROBLEM][${host}][10.0.0.7][mysql down]`, `[P1][PROBLEM][${host}][10.0.0.7][mysql down]`], TEST_INGEST_TOKEN);
+    await waitFor(async () => (await alertsOf(host))[0]?.count === 2, { what: 'the alert to open' });
     await ingest.postLines(`[P1][OK][${host}][10.0.0.7][mysql down]`, TEST_INGEST_TOKEN);
     const [summary] = await waitFor(async () => {
       const items = await alertsOf(host);

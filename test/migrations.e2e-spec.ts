@@ -7,16 +7,22 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { testEnv } from '@klaxon/testing';
 import { applyMigrations, ensureDatabase, MigrationError } from '../libs/db/src/migrations';
 
 jest.setTimeout(30_000);
 
-const SERVER = 'postgresql://postgres@127.0.0.1:5432';
 const REAL_MIGRATIONS = join(__dirname, '..', 'prisma', 'migrations');
 const databases: string[] = [];
 const folders: string[] = [];
 
-const urlFor = (db: string, query = ''): string => `${SERVER}/${encodeURIComponent(db)}${query}`;
+/** A database on the test server (`npm test` names it, with its user and password if any), plus query parameters. */
+const urlFor = (db: string, query = ''): string => {
+  const url = new URL(testEnv().databaseUrl);
+  url.pathname = `/${encodeURIComponent(db)}`;
+  for (const [key, value] of new URLSearchParams(query)) url.searchParams.set(key, value);
+  return url.toString();
+};
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 async function sql<T extends object = Record<string, unknown>>(url: string, text: string, params: unknown[] = []) {

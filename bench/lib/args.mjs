@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['single', 'batch', 'triage'];
-const ALIASES = { ingest: ['single', 'batch'], all: PHASES, 'triage-live': ['triage'], backlog: ['triage'] };
+export const PHASES = ['idle', 'single', 'batch', 'triage'];
+const ALIASES = { ingest: ['single', 'batch'], latency: ['idle'], all: PHASES, 'triage-live': ['triage'], backlog: ['triage'] };
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -10,6 +10,7 @@ key prefix on 127.0.0.1, measures, prints a table, writes bench/results/<time>.j
 and cleans up after itself (processes, database, Redis keys).
 
 Phases (--only, comma separated; default all):
+  idle     unloaded latency: --idle-requests single alerts one at a time, 20 ms apart
   single   ingest, one alert per request (autocannon)
   batch    ingest, --batch-lines alerts per request (autocannon)
   triage   triage rate: a known set of alerts, ingest -> applied in PostgreSQL
@@ -20,6 +21,7 @@ Options:
   --duration <s>              seconds per ingest phase (default 10)
   --connections <n>           autocannon connections for ingest phases (default 50)
   --only <phases>             see above
+  --idle-requests <n>         requests in the idle phase (default 200)
   --hosts <n>                 distinct hosts (fingerprints) in ingest phases (default 500)
   --batch-lines <n>           alert lines per request in the batch phase (default 100)
   --warmup <s>                unmeasured load before the first ingest phase (default 2; 0 = none)
@@ -27,11 +29,17 @@ Options:
   --triage-copies <n>         copies of each (default 10)
   --triage-concurrency <n>    requests in flight while enqueueing them (default 4)
   --no-backlog                skip the paused-queue (backlog) triage measurement
+  --pause-worker              pause the triage queue during the ingest phases (ingest alone, no triage
+                              competing for the cores); the backlog is triaged after each phase
   --workers <n>               worker processes (default 1)
   --drain-timeout <s>         longest wait for the queue to drain between phases (default 60)
+  --wait-quiet <s>            first wait up to this long for the machine to be idle (< 0.3 cores busy
+                              for 3 s in a row), for shared machines (default 0: don't wait; not counted in --max-time)
   --max-time <s>              hard cap for the whole run; phases that would not fit are skipped (default 175)
   --database-url <url>        admin connection (default postgresql://postgres@127.0.0.1:5432/postgres)
   --redis-url <url>           (default redis://127.0.0.1:6379)
+  --prof                      run api and worker under node --prof; V8 logs go to bench/results/prof-<time>/
+                              (read with: node --prof-process <file>); slows them down, figures not comparable
   --out <file>                JSON result path (default bench/results/<timestamp>.json)
   --help`;
 
@@ -69,18 +77,22 @@ export function parseOptions(argv) {
       connections: { type: 'string', default: '50' },
       only: { type: 'string', default: 'all' },
       hosts: { type: 'string', default: '500' },
+      'idle-requests': { type: 'string', default: '200' },
       'batch-lines': { type: 'string', default: '100' },
       warmup: { type: 'string', default: '2' },
       'triage-fingerprints': { type: 'string', default: '2000' },
       'triage-copies': { type: 'string', default: '10' },
       'triage-concurrency': { type: 'string', default: '4' },
       'no-backlog': { type: 'boolean', default: false },
+      'pause-worker': { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
       'drain-timeout': { type: 'string', default: '60' },
       'max-time': { type: 'string', default: '175' },
+      'wait-quiet': { type: 'string', default: '0' },
       'database-url': { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
       out: { type: 'string' },
+      prof: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -89,7 +101,7 @@ export function parseOptions(argv) {
   for (const part of values.only.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (PHASES.includes(part)) phases.add(part);
     else if (ALIASES[part]) ALIASES[part].forEach((p) => phases.add(p));
-    else throw new Error(`--only: unknown phase "${part}" (single, batch, triage, ingest, all)`);
+    else throw new Error(`--only: unknown phase "${part}" (idle, single, batch, triage, ingest, all)`);
   }
   const fingerprints = int('triage-fingerprints', values['triage-fingerprints'], 1, 1_000_000);
   const batchLines = int('batch-lines', values['batch-lines'], 1, 10_000);
@@ -99,6 +111,7 @@ export function parseOptions(argv) {
     connections: int('connections', values.connections, 1, 10_000),
     phases: PHASES.filter((p) => phases.has(p)),
     hosts: int('hosts', values.hosts, 1, 1_000_000),
+    idleRequests: int('idle-requests', values['idle-requests'], 1, 100_000),
     batchLines,
     warmup: num('warmup', values.warmup, 0, 60),
     triageFingerprints: fingerprints,
@@ -107,11 +120,14 @@ export function parseOptions(argv) {
     // a request carries at most 100 lines of one copy, and never more than the fingerprints
     triageLinesPerRequest: Math.min(100, fingerprints),
     backlog: !values['no-backlog'],
+    pauseWorker: values['pause-worker'],
     workers: int('workers', values.workers, 1, 16),
     drainTimeout: num('drain-timeout', values['drain-timeout'], 1, 3600),
     maxTime: num('max-time', values['max-time'], 10, 7200),
+    waitQuiet: num('wait-quiet', values['wait-quiet'], 0, 3600),
     databaseUrl: loopbackUrl('database-url', values['database-url']),
     redisUrl: loopbackUrl('redis-url', values['redis-url']),
     out: values.out,
+    prof: values.prof,
   };
 }

@@ -42,9 +42,10 @@ function ticksByComm(names) {
 function machineTicks() {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
   const v = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
   const idle = v[3] + (v[4] ?? 0);
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { idle, total };
+  return { idle, total, irq: (v[5] ?? 0) + (v[6] ?? 0), steal: v[7] ?? 0 };
 }
 
 /**
@@ -76,8 +77,11 @@ export function cpuSince(before, after) {
   const dIdle = after.machine.idle - before.machine.idle;
   out.machineBusy = dTotal > 0 ? Math.round(((dTotal - dIdle) / dTotal) * 1000) / 10 : null; // percent of all cores
   out.machineCores = cores((dTotal - dIdle) / clkTck);
-  const known = out.loadgen + Object.keys(after.procs).reduce((a, n) => a + out[n], 0) + out.postgres + out.redis;
-  // everything else on the machine: other people's work, the kernel, other services
+  // interrupts (loopback TCP is mostly softirq) and time the hypervisor took: nobody's process
+  out.irq = cores((after.machine.irq - before.machine.irq) / clkTck);
+  out.steal = cores((after.machine.steal - before.machine.steal) / clkTck);
+  const known = out.loadgen + Object.keys(after.procs).reduce((a, n) => a + out[n], 0) + out.postgres + out.redis + out.irq + out.steal;
+  // everything else on the machine: other people's work, other services
   out.other = Math.max(0, Math.round((out.machineCores - known) * 100) / 100);
   return out;
 }

@@ -162,3 +162,51 @@ export const round = (x, digits = 0) => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 };
+
+/** One request at a time with a pause between: latency of an unloaded Klaxon. */
+export async function sendSequential({ baseUrl, token, bodies, gapMs, shouldStop = () => false }) {
+  const url = new URL(INGEST_PATH, baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const sampler = new ResponseSampler();
+  const statusCodes = {};
+  const latencies = [];
+  let errors = 0;
+  for (const body of bodies) {
+    if (shouldStop()) break;
+    const t = performance.now();
+    await new Promise((resolve) => {
+      const req = http.request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}`, 'content-length': body.length } },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            latencies.push(performance.now() - t);
+            statusCodes[res.statusCode] = (statusCodes[res.statusCode] ?? 0) + 1;
+            sampler.record(res.statusCode, Buffer.concat(chunks).toString('utf8'));
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => {
+        errors++;
+        sampler.record('error', err.message);
+        resolve();
+      });
+      req.end(body);
+    });
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (q) => (latencies.length ? round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)], 2) : null);
+  return {
+    requests: latencies.length,
+    statusCodes,
+    errors,
+    latencyMs: { p50: pct(0.5), p99: pct(0.99), max: latencies.length ? round(latencies[latencies.length - 1], 2) : null },
+    non202Samples: sampler.samples,
+  };
+}

@@ -2,7 +2,7 @@
 // key prefix, the built api and worker(s), all on 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,13 +71,14 @@ function runToEnd(cmd, args, opts) {
 
 /** One spawned Klaxon process, its output kept (the last lines) and its warn/error lines counted. */
 class KlaxonProcess {
-  constructor(role, index, root, env) {
+  constructor(role, index, root, env, profDir) {
     this.role = role;
     this.name = index === undefined ? role : `${role}-${index}`;
+    const nodeArgs = profDir ? ['--prof', '--no-logfile-per-isolate', `--logfile=${join(profDir, `${this.name}.v8.log`)}`] : [];
     this.lines = [];
     this.problemLines = [];
     this.problems = 0;
-    this.child = spawn(process.execPath, [ENTRY[role]], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...nodeArgs, ENTRY[role]], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.pid = this.child.pid;
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
     let partial = '';
@@ -114,6 +115,18 @@ class KlaxonProcess {
   }
 }
 
+/** mtime of the api and worker entry files: which build the processes load. */
+export function distBuilt(root) {
+  const at = (entry) => {
+    try {
+      return statSync(join(root, entry)).mtime.toISOString();
+    } catch {
+      return null;
+    }
+  };
+  return { api: at(ENTRY.api), worker: at(ENTRY.worker) };
+}
+
 async function waitHttpOk(url, proc, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -135,11 +148,16 @@ async function waitHttpOk(url, proc, timeoutMs) {
  * Creates everything the bench needs and returns the handles plus an idempotent
  * cleanup. On a failure part-way, cleans up what was made and rethrows.
  */
-export async function startStack({ root, adminUrl, redisUrl, workers, log }) {
-  for (const [role, entry] of Object.entries(ENTRY)) {
-    if (!existsSync(join(root, entry))) {
-      throw new Error(`${entry} is missing; build first: cd ${root} && npx nest build api && npx nest build worker && npx nest build cli (role ${role})`);
+export async function startStack({ root, adminUrl, redisUrl, workers, log, profDir }) {
+  const missing = () => Object.values(ENTRY).filter((entry) => !existsSync(join(root, entry)));
+  if (missing().length > 0) {
+    // someone may be rebuilding right now (nest build empties the output first): give it a moment
+    log(`${missing().join(', ')} missing; waiting up to 30 s in case a build is running …`);
+    for (let i = 0; i < 60 && missing().length > 0; i++) await sleep(500);
+    if (missing().length > 0) {
+      throw new Error(`${missing().join(', ')} missing; build first: cd ${root} && npx nest build api && npx nest build worker && npx nest build cli`);
     }
+    await sleep(3000); // let the build finish writing the rest of the files
   }
   const id = randomBytes(5).toString('hex');
   const stack = {
@@ -186,11 +204,12 @@ export async function startStack({ root, adminUrl, redisUrl, workers, log }) {
       SESSION_SECRET: randomBytes(32).toString('base64url'),
       LOG_LEVEL: 'warn',
     };
-    stack.api = new KlaxonProcess('api', undefined, root, baseEnv);
+    stack.distBuiltAtSpawn = distBuilt(root);
+    stack.api = new KlaxonProcess('api', undefined, root, baseEnv, profDir);
     stack.processes.push(stack.api);
     for (let i = 0; i < workers; i++) {
       const metricsPort = await freePort();
-      const w = new KlaxonProcess('worker', i, root, { ...baseEnv, WORKER_HTTP_PORT: String(metricsPort) });
+      const w = new KlaxonProcess('worker', i, root, { ...baseEnv, WORKER_HTTP_PORT: String(metricsPort) }, profDir);
       w.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       w.readyUrl = `http://127.0.0.1:${metricsPort}/readyz`;
       stack.workers.push(w);
@@ -199,6 +218,10 @@ export async function startStack({ root, adminUrl, redisUrl, workers, log }) {
     // LOG_LEVEL=warn hides the "listening"/"running" info lines, so readiness is asked over HTTP.
     await waitHttpOk(`${stack.baseUrl}/readyz`, stack.api, 30_000);
     for (const w of stack.workers) await waitHttpOk(w.readyUrl, w, 30_000);
+    stack.distBuiltWhenReady = distBuilt(root);
+    if (JSON.stringify(stack.distBuiltAtSpawn) !== JSON.stringify(stack.distBuiltWhenReady)) {
+      log(`warning: dist was rebuilt while the api/worker started (${JSON.stringify(stack.distBuiltAtSpawn)} → ${JSON.stringify(stack.distBuiltWhenReady)}); which code ran is uncertain`);
+    }
     log(`api pid ${stack.api.pid} at ${stack.baseUrl}; worker pid ${stack.workers.map((w) => w.pid).join(', ')}; Redis prefix ${stack.prefix}`);
     return stack;
   } catch (err) {

@@ -3,7 +3,8 @@
 // local ones if need be), generate the Prisma client offline, and build.
 // Plain Node, no dependencies before the install step.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,20 +127,53 @@ export async function ensureRedis(redisUrl) {
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`Redis at ${host}:${port} (REDIS_URL) is not reachable`);
   step(`Redis is not running on ${host}:${port}; starting a local one`);
   if (!has('redis-server')) aptInstall(['redis-server']);
-  run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
+  // Persistent (append-only file in the git-ignored .klaxon/), so alerts
+  // already answered 202 and queued survive a restart of this Redis.
+  const dir = join(ROOT, '.klaxon/redis');
+  mkdirSync(dir, { recursive: true });
+  run('redis-server', [
+    '--daemonize', 'yes',
+    '--bind', '127.0.0.1',
+    '--port', String(port),
+    '--dir', dir,
+    '--appendonly', 'yes',
+    '--save', '',
+    '--logfile', join(dir, 'redis.log'),
+  ]);
   await waitForPort(host, port, 'Redis');
   return redisUrl;
 }
 
-/** `prisma generate` offline: the schema engine is only needed by migrate/db commands, so a stub stands in. */
-export function generatePrismaClient() {
-  const generated = join(ROOT, 'libs/db/src/generated/prisma/client.ts');
-  const schema = join(ROOT, 'prisma/schema.prisma');
-  if (existsSync(generated) && statSync(generated).mtimeMs >= statSync(schema).mtimeMs) return;
+const GENERATED_DIR = join(ROOT, 'libs/db/src/generated/prisma');
+/** Beside the generated client: what it was generated from (see schemaFingerprint). */
+const GENERATED_FROM = join(GENERATED_DIR, '.schema-hash');
+
+/**
+ * A hash of prisma/schema.prisma and the Prisma version: the client is current
+ * when the one stored beside it matches. (Modification times are not enough:
+ * a checkout or `git pull` gives files the time of writing, not of editing.)
+ */
+function schemaFingerprint() {
+  const schema = readFileSync(join(ROOT, 'prisma/schema.prisma'));
+  const prisma = JSON.parse(readFileSync(join(ROOT, 'node_modules/prisma/package.json'), 'utf8')).version;
+  return createHash('sha256').update(`prisma ${prisma}\n`).update(schema).digest('hex');
+}
+
+/**
+ * `prisma generate` offline (the schema engine is only needed by migrate/db
+ * commands, so a stub stands in), when the client is missing or was generated
+ * from another schema, or always with `force`.
+ */
+export function generatePrismaClient({ force = false } = {}) {
+  const fingerprint = schemaFingerprint();
+  const current =
+    existsSync(join(GENERATED_DIR, 'client.ts')) && existsSync(GENERATED_FROM) && readFileSync(GENERATED_FROM, 'utf8').trim() === fingerprint;
+  if (current && !force) return;
   step('generating the Prisma client');
   run(join(ROOT, 'node_modules/.bin/prisma'), ['generate'], {
     env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(ROOT, 'scripts/schema-engine-stub'), PRISMA_HIDE_UPDATE_MESSAGE: '1' },
   });
+  writeFileSync(GENERATED_FROM, `${fingerprint}\n`);
 }
 
 export function build() {

@@ -3,6 +3,11 @@ import type { Logger } from 'pino';
 import { ConfigStore, type AppEnv } from '@klaxon/config';
 import { DbModule } from '@klaxon/db';
 import { KlaxonMetrics } from '@klaxon/observability';
+import { ChannelRegistry, createChannelRegistry } from '@klaxon/notify';
+import { QueueModule } from '@klaxon/queue';
+import { DeliveryService } from './notify/delivery.service';
+import { PagingService } from './notify/paging.service';
+import { NotifyProcessor } from './processors/notify.processor';
 import { TriageProcessor } from './processors/triage.processor';
 import { AlertClassifier } from './triage/alert-classifier';
 import { TriageService } from './triage/triage.service';
@@ -15,7 +20,10 @@ export class WorkerModule {
   static forRoot(deps: { env: AppEnv; config: ConfigStore; logger: Logger; metrics: KlaxonMetrics }): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [DbModule.forRoot(deps.env.database.url)],
+      imports: [
+        DbModule.forRoot(deps.env.database.url),
+        QueueModule.forRoot({ redisUrl: deps.env.redis.url, prefix: deps.env.redis.queuePrefix, name: 'worker' }),
+      ],
       providers: [
         { provide: APP_ENV, useValue: deps.env },
         { provide: ConfigStore, useValue: deps.config },
@@ -24,6 +32,10 @@ export class WorkerModule {
         AlertClassifier,
         TriageService,
         TriageProcessor,
+        { provide: ChannelRegistry, useFactory: () => createChannelRegistry({ twilio: deps.env.twilio, smtp: deps.env.smtp }) },
+        DeliveryService,
+        PagingService,
+        NotifyProcessor,
       ],
     };
   }

@@ -16,3 +16,4 @@ export { parseAlertLine, parseAlertLines, type AlertLineResult } from './line.pa
 export { parseJsonAlerts } from './json-body.parser';
 export { ALERTMANAGER_SOURCE, parseAlertmanagerWebhook } from './alertmanager.parser';
 export { OPEN_FALCON_SOURCE, parseOpenFalconCallback } from './open-falcon.parser';
+export * from './render';

@@ -103,8 +103,21 @@ describe('config file validation', () => {
       ['escalationPolicies[1].id: duplicate id "ops" (also escalationPolicies[0])', 'routes[0].policy: unknown escalation policy "dba"'],
     ],
     ['duplicate phone', (d) => (d.users[1].phone = '+8613800000001'), ["users[1].phone: this phone number is also users[0]'s (alice)"]],
-    ['phone written as a number', (d) => (d.users[0].phone = 8613800000001), ['users[0].phone: must be a string (quote it in YAML), got 8613800000001']],
-    ['phone not E.164', (d) => (d.users[0].phone = '13800000001'), ['users[0].phone: must be an E.164 phone number like "+8613800000001", got "13800000001"']],
+    ['phone written as a number', (d) => (d.users[0].phone = 8613800000001), ['users[0].phone: must be a string (quote it in YAML), got 86138****0001']],
+    ['phone not E.164', (d) => (d.users[0].phone = '13800000001'), ['users[0].phone: must be an E.164 phone number like "+8613800000001", got "138****0001"']],
+    ['phone without +', (d) => (d.users[0].phone = '8613800000001'), ['users[0].phone: must be an E.164 phone number like "+8613800000001", got "86138****0001"']],
+    ['short phone', (d) => (d.users[0].phone = '+86138'), ['users[0].phone: must be an E.164 phone number like "+8613800000001", got "******"']],
+    ['phone as a list', (d) => (d.users[0].phone = ['+8613800000001']), ['users[0].phone: must be a string, got a list']],
+    ['token written as a number', (d) => (d.integrations[0].token = 1234567890123456), ['integrations[0].token: must be a string (quote it in YAML), got a number']],
+    ['token as true', (d) => (d.integrations[0].token = true), ['integrations[0].token: must be a string, got true or false']],
+    ['channel secret written as a number', (d) => (d.channels[0].secret = 9876543210987654), ['channels[0].secret: must be a string (quote it in YAML), got a number']],
+    ['password hash written as a number', (d) => (d.users[0].passwordHash = 424242424242), ['users[0].passwordHash: must be a string (quote it in YAML), got a number']],
+    ['channel url written as a number', (d) => (d.channels[0].url = 8080), ['channels[0].url: must be a string (quote it in YAML), got a number']],
+    [
+      'channel url with credentials but no scheme',
+      (d) => (d.channels[0].url = 'hooks:s3cr3t-pass@chat.example.com/x'),
+      ['channels[0].url: must be an http:// or https:// URL'],
+    ],
     ['bad email', (d) => (d.users[2].email = 'carol'), ['users[2].email: must be an email address, got "carol"']],
     [
       'unknown time zone',
@@ -172,6 +185,46 @@ describe('config file validation', () => {
   it('reports an empty file and a file that is not a map', () => {
     expect(problemsOf('')).toEqual(['the file is empty']);
     expect(problemsOf('- 1\n- 2\n')).toEqual(['must be a map, got a list']);
+  });
+});
+
+describe('secrets and phone numbers in problems', () => {
+  // Problems reach stderr, logs and the reload API's 422 body.
+  const SECRET = '1234567890123456';
+  const PHONE = '8613912345678'; // not the example number the message gives
+
+  it.each<[string, (doc: Doc, value: string | number) => void]>([
+    ['a phone', (d, v) => (d.users[0].phone = v)],
+    ['a token', (d, v) => (d.integrations[0].token = v)],
+    ['a channel secret', (d, v) => (d.channels[0].secret = v)],
+    ['a password hash', (d, v) => (d.users[0].passwordHash = v)],
+    ['a channel url', (d, v) => (d.channels[0].url = v)],
+  ])('never repeats %s, quoted or not, written in the file or taken from ${NAME}', (_what, put) => {
+    for (const value of [SECRET, Number(SECRET), PHONE, Number(PHONE), `x${SECRET}`]) {
+      const written = aConfig();
+      put(written, value);
+      const fromEnv = aConfig();
+      put(fromEnv, '${VALUE}');
+      for (const problems of [problemsOf(written), problemsOf(fromEnv, { VALUE: String(value) })]) {
+        const text = problems.join('\n');
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain(PHONE);
+      }
+    }
+  });
+
+  it('says what is wrong with a secret without it', () => {
+    const doc = aConfig();
+    doc.integrations[0].token = '${FALCON_TOKEN}';
+    expect(problemsOf(doc, { FALCON_TOKEN: 'short-secret' })).toEqual(['integrations[0].token: must be at least 16 characters long']);
+  });
+
+  it('names the file and path in a ConfigError without the phone number', () => {
+    const doc = aConfig();
+    doc.users[1].phone = PHONE;
+    expect(() => parseKlaxonConfig(stringify(doc), {}, 'bad.yaml')).toThrow(
+      new ConfigError('bad.yaml: 1 problem\n  users[1].phone: must be an E.164 phone number like "+8613800000001", got "86139****5678"'),
+    );
   });
 });
 

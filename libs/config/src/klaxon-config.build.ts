@@ -1,6 +1,6 @@
 import { hashIntegrationToken } from './integration-token';
 import { formatLocalDateTime, localDateTimeToUtc, parseLocalDateTime } from './local-time';
-import { DEFAULT_SMS_BUDGET, DEFAULT_TIERS, type KlaxonConfigFile, type TierOverride } from './klaxon-config.schema';
+import { DEFAULT_DELIVERY, DEFAULT_SMS_BUDGET, DEFAULT_TIERS, type KlaxonConfigFile, type TierOverride } from './klaxon-config.schema';
 import {
   type ChannelConfig,
   type ConfigPriority,
@@ -118,6 +118,7 @@ export function buildKlaxonConfig(file: KlaxonConfigFile): KlaxonConfig {
   const config: KlaxonConfig = {
     tiers,
     smsBudget: file.smsBudget ? { max: file.smsBudget.max, perMs: file.smsBudget.per } : { ...DEFAULT_SMS_BUDGET },
+    delivery: file.delivery ? { attempts: file.delivery.attempts, backoffMs: file.delivery.backoff } : { ...DEFAULT_DELIVERY },
     users,
     channels,
     schedules,

@@ -55,6 +55,9 @@ export const DEFAULT_TIERS: Readonly<Record<TierName, TierConfig>> = {
 
 export const DEFAULT_SMS_BUDGET = { max: 10, perMs: 10 * 60_000 } as const;
 
+/** How often a notification is tried before it counts as failed, and the first wait between tries (doubling). */
+export const DEFAULT_DELIVERY = { attempts: 4, backoffMs: 2_000 } as const;
+
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (value === null) return 'nothing';
@@ -63,12 +66,53 @@ function shown(value: unknown): string {
   return String(value);
 }
 
+/** What a value is, without the value. */
+function kindOf(value: unknown): string {
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'true or false';
+  return shown(value);
+}
+
+/**
+ * Config problems reach stderr, logs and the reload API's 422 body, so values
+ * under these keys are never repeated in one: secrets, and URLs, which may
+ * carry credentials or access tokens (IM webhooks). Phone numbers are shown
+ * masked.
+ */
+const SECRET_KEYS: ReadonlySet<PropertyKey> = new Set(['token', 'secret', 'passwordHash', 'url']);
+const PHONE_KEYS: ReadonlySet<PropertyKey> = new Set(['phone']);
+
+/** `+8613800000001` → `+86138****0001`: enough to find the entry, never fewer than four digits hidden. */
+function maskedPhone(phone: string): string {
+  if (phone.length <= 6) return '*'.repeat(phone.length);
+  const keepEnd = phone.length >= 10 ? 4 : 2;
+  const keepStart = Math.max(0, Math.min(6, phone.length - keepEnd - 4));
+  return phone.slice(0, keepStart) + '*'.repeat(phone.length - keepStart - keepEnd) + phone.slice(-keepEnd);
+}
+
+/** The offending value as a message may show it: as is, masked (phones), or only its kind (secrets). */
+function shownAt(path: readonly PropertyKey[] | undefined, value: unknown): string {
+  const key = path?.[path.length - 1];
+  if (key !== undefined && SECRET_KEYS.has(key)) return kindOf(value);
+  if (key !== undefined && PHONE_KEYS.has(key)) {
+    if (typeof value === 'number' && Number.isFinite(value)) return maskedPhone(String(value));
+    return typeof value === 'string' ? JSON.stringify(maskedPhone(value)) : kindOf(value);
+  }
+  return shown(value);
+}
+
+/** `got …` for an issue: the value it was raised on, shown as its path allows. */
+function got(iss: { input?: unknown; path?: PropertyKey[] }): string {
+  return `got ${shownAt(iss.path, iss.input)}`;
+}
+
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const id = z.string().regex(ID, {
-  error: (iss) => `must be an id of letters, digits, ".", "_" and "-", got ${shown(iss.input)}`,
+  error: (iss) => `must be an id of letters, digits, ".", "_" and "-", ${got(iss)}`,
 });
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
@@ -87,14 +131,14 @@ const positiveDuration = duration.refine((ms) => ms > 0, { error: 'must be longe
 
 const priority = z
   .string()
-  .refine((v) => /^[pP][0-9]$/.test(v), { error: (iss) => `must be one of P0–P9, got ${shown(iss.input)}` })
+  .refine((v) => /^[pP][0-9]$/.test(v), { error: (iss) => `must be one of P0–P9, ${got(iss)}` })
   .transform((v) => v.toUpperCase() as ConfigPriority);
 
 const timeZone = z.string().refine(isValidTimeZone, {
-  error: (iss) => `must be an IANA time zone like "Asia/Shanghai" or "UTC", got ${shown(iss.input)}`,
+  error: (iss) => `must be an IANA time zone like "Asia/Shanghai" or "UTC", ${got(iss)}`,
 });
 
-const hhmm = z.string().regex(HH_MM, { error: (iss) => `must be a time of day "HH:MM" (00:00–23:59), got ${shown(iss.input)}` });
+const hhmm = z.string().regex(HH_MM, { error: (iss) => `must be a time of day "HH:MM" (00:00–23:59), ${got(iss)}` });
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -109,7 +153,7 @@ function isHttpUrl(value: string): boolean {
 const httpUrl = z.string().refine(isHttpUrl, { error: 'must be an http:// or https:// URL' });
 
 /** A string, or a number written without quotes (IM handles, chat ids). */
-const stringish = z.union([z.string(), z.number()], { error: (iss) => `must be a string, got ${shown(iss.input)}` }).transform(String);
+const stringish = z.union([z.string(), z.number()], { error: (iss) => `must be a string, ${got(iss)}` }).transform(String);
 
 /** `disk (full|\d+%)` or `/disk full/i`. */
 export function compileMessagePattern(pattern: string): RegExp {
@@ -149,9 +193,9 @@ const user = z
       .optional(),
     phone: z
       .string()
-      .regex(E164, { error: (iss) => `must be an E.164 phone number like "+8613800000001", got ${shown(iss.input)}` })
+      .regex(E164, { error: (iss) => `must be an E.164 phone number like "+8613800000001", ${got(iss)}` })
       .optional(),
-    email: z.email({ error: (iss) => `must be an email address, got ${shown(iss.input)}` }).optional(),
+    email: z.email({ error: (iss) => `must be an email address, ${got(iss)}` }).optional(),
     timezone: timeZone.default('UTC'),
     quietHours: z
       .strictObject({ from: hhmm, to: hhmm })
@@ -183,7 +227,7 @@ const channel = z
 
 const localStart = z.string().refine((v) => parseLocalDateTime(v) !== undefined, {
   error: (iss) =>
-    `must be a local date and time without zone like "2026-01-05T09:00:00" (the schedule's timezone applies), got ${shown(iss.input)}`,
+    `must be a local date and time without zone like "2026-01-05T09:00:00" (the schedule's timezone applies), ${got(iss)}`,
 });
 
 const schedule = z.strictObject({
@@ -198,7 +242,7 @@ const schedule = z.strictObject({
 });
 
 const target = z.string().regex(new RegExp(`^(${TARGET_KINDS.join('|')}):[A-Za-z0-9][A-Za-z0-9._-]*$`), {
-  error: (iss) => `must be "user:<id>", "schedule:<id>" or "channel:<id>", got ${shown(iss.input)}`,
+  error: (iss) => `must be "user:<id>", "schedule:<id>" or "channel:<id>", ${got(iss)}`,
 });
 
 const escalationPolicy = z.strictObject({
@@ -250,6 +294,13 @@ export const klaxonConfigFileSchema = z.strictObject({
     })
     .nullable()
     .optional(),
+  delivery: z
+    .strictObject({
+      attempts: z.number().int().min(1, { error: 'must be at least 1' }).max(20, { error: 'must be at most 20' }).default(DEFAULT_DELIVERY.attempts),
+      backoff: positiveDuration.default(DEFAULT_DELIVERY.backoffMs),
+    })
+    .nullable()
+    .optional(),
   users: z.array(user).min(1, { error: 'must list at least one user' }),
   channels: section(channel),
   schedules: section(schedule),
@@ -275,12 +326,12 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined) return 'is required';
-      if (issue.expected === 'string' && typeof input === 'number') return `must be a string (quote it in YAML), got ${input}`;
-      return `must be ${ARTICLE[issue.expected] ?? issue.expected}, got ${shown(input)}`;
+      if (issue.expected === 'string' && typeof input === 'number') return `must be a string (quote it in YAML), ${got(issue)}`;
+      return `must be ${ARTICLE[issue.expected] ?? issue.expected}, ${got(issue)}`;
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_value':
-      return `must be one of ${issue.values.map(String).join(', ')}, got ${shown(input)}`;
+      return `must be one of ${issue.values.map(String).join(', ')}, ${got(issue)}`;
     case 'invalid_key':
       return `unknown key ${shown(input)}`;
     case 'too_small':

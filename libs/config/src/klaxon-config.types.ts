@@ -139,6 +139,12 @@ export interface IntegrationConfig {
   tokenHash: string;
 }
 
+/** Retries of one notification: `attempts` in all, waiting `backoffMs`, then double that, … */
+export interface DeliveryConfig {
+  attempts: number;
+  backoffMs: number;
+}
+
 export interface SmsBudgetConfig {
   max: number;
   perMs: number;
@@ -159,6 +165,7 @@ export interface ConfigLookup {
 export interface KlaxonConfig {
   tiers: Readonly<Record<TierName, TierConfig>>;
   smsBudget: SmsBudgetConfig;
+  delivery: DeliveryConfig;
   users: readonly UserConfig[];
   channels: readonly ChannelConfig[];
   schedules: readonly ScheduleConfig[];

@@ -1,10 +1,12 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DATABASE_URL, PrismaService } from './prisma.service';
 import { AlertRepository } from './repositories/alert.repository';
+import { NotificationRepository } from './repositories/notification.repository';
 import { RejectedInputRepository } from './repositories/rejected-input.repository';
+import { ReplyCodeRepository } from './repositories/reply-code.repository';
 import { SessionRepository } from './repositories/session.repository';
 
-const repositories = [AlertRepository, RejectedInputRepository, SessionRepository];
+const repositories = [AlertRepository, NotificationRepository, RejectedInputRepository, ReplyCodeRepository, SessionRepository];
 
 @Global()
 @Module({})

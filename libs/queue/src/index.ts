@@ -4,3 +4,4 @@ export { createRedisConnection } from './redis-connection';
 export { IngestBatcher, type BatcherOptions } from './ingest-batcher';
 export { QueueModule, REDIS, type QueueModuleOptions } from './queue.module';
 export { ClusterBroadcast, type BroadcastMessage } from './cluster-broadcast';
+export { startQueueWorker, type TypedJob } from './queue-worker';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { JobName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
+import { JobName, QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
 import type { JobProducer } from './job-producer';
 
 export interface BatcherOptions {
@@ -10,6 +10,7 @@ export interface BatcherOptions {
 }
 
 interface OpenBatch {
+  queue: QueueName;
   payload: TriageBatchPayload;
   done: Promise<void>;
   resolve: () => void;
@@ -21,7 +22,9 @@ interface OpenBatch {
  * share the next one, so one Redis round trip makes many requests durable.
  * At idle a request is written on the next turn of the event loop, without
  * waiting for company. A request resolves once every job holding its alerts is
- * in Redis; only then does ingest answer 202.
+ * in Redis; only then does ingest answer 202. Alerts go to the triage queue
+ * their lane names, so urgent ones never wait behind a flood, and get their
+ * ingest sequence numbers here, in the order they were submitted.
  */
 export class IngestBatcher {
   private pending: OpenBatch[] = [];
@@ -33,20 +36,25 @@ export class IngestBatcher {
     private readonly options: BatcherOptions = { maxAlertsPerJob: 1000, maxFlushesInFlight: 4 },
   ) {}
 
-  submit(alerts: readonly QueuedAlert[], rejected: readonly QueuedRejection[]): Promise<void> {
+  submit(
+    alerts: readonly QueuedAlert[],
+    rejected: readonly QueuedRejection[],
+    laneOf: (alert: QueuedAlert) => QueueName = () => QueueName.triage,
+  ): Promise<void> {
     const touched = new Set<Promise<void>>();
-    let batch = this.openBatch();
-    for (const alert of alerts) {
-      if (batch.payload.alerts.length >= this.options.maxAlertsPerJob) batch = this.newBatch();
-      batch.payload.alerts.push(alert);
+    const open = new Map<QueueName, OpenBatch>();
+    const batchFor = (queue: QueueName) => {
+      let batch = open.get(queue) ?? this.openBatch(queue);
+      if (batch.payload.alerts.length >= this.options.maxAlertsPerJob) batch = this.newBatch(queue);
+      open.set(queue, batch);
       touched.add(batch.done);
-    }
-    for (const rejection of rejected) {
-      batch.payload.rejected.push(rejection);
-      touched.add(batch.done);
-    }
+      return batch;
+    };
+    for (const alert of alerts) batchFor(laneOf(alert)).payload.alerts.push(alert);
+    for (const rejection of rejected) batchFor(QueueName.triage).payload.rejected.push(rejection);
     this.schedule();
-    return touched.size === 1 ? batch.done : Promise.all(touched).then(() => undefined);
+    const [only] = touched;
+    return touched.size === 1 ? only! : Promise.all(touched).then(() => undefined);
   }
 
   /** Writes everything pending now; used at shutdown. */
@@ -57,12 +65,16 @@ export class IngestBatcher {
     }
   }
 
-  private openBatch(): OpenBatch {
-    const last = this.pending[this.pending.length - 1];
-    return last && last.payload.alerts.length < this.options.maxAlertsPerJob ? last : this.newBatch();
+  /** The newest pending batch of that queue with room left, or a new one. */
+  private openBatch(queue: QueueName): OpenBatch {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const batch = this.pending[i]!;
+      if (batch.queue === queue) return batch.payload.alerts.length < this.options.maxAlertsPerJob ? batch : this.newBatch(queue);
+    }
+    return this.newBatch(queue);
   }
 
-  private newBatch(): OpenBatch {
+  private newBatch(queue: QueueName): OpenBatch {
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => {
@@ -71,7 +83,7 @@ export class IngestBatcher {
     });
     // Callers always await `done`; this keeps an unobserved split batch from crashing the process.
     done.catch(() => undefined);
-    const batch: OpenBatch = { payload: { batchId: randomUUID(), alerts: [], rejected: [] }, done, resolve, reject };
+    const batch: OpenBatch = { queue, payload: { batchId: randomUUID(), alerts: [], rejected: [] }, done, resolve, reject };
     this.pending.push(batch);
     return batch;
   }
@@ -91,10 +103,22 @@ export class IngestBatcher {
     this.pending = [];
     this.inFlight++;
     try {
+      const count = batches.reduce((n, b) => n + b.payload.alerts.length, 0);
+      if (count > 0) {
+        let seq = await this.producer.reserveSequence(count);
+        for (const b of batches) for (const alert of b.payload.alerts) alert.seq = seq++;
+      }
       // The batch id is the job id: BullMQ ignores a second add of the same id.
-      await this.producer.enqueueMany(
-        JobName.triageBatch,
-        batches.map((b) => ({ payload: b.payload, options: { jobId: b.payload.batchId } })),
+      const byQueue = new Map<QueueName, OpenBatch[]>();
+      for (const b of batches) byQueue.set(b.queue, [...(byQueue.get(b.queue) ?? []), b]);
+      await Promise.all(
+        [...byQueue].map(([queue, list]) =>
+          this.producer.enqueueMany(
+            queue,
+            JobName.triageBatch,
+            list.map((b) => ({ payload: b.payload, options: { jobId: b.payload.batchId } })),
+          ),
+        ),
       );
       for (const b of batches) b.resolve();
     } catch (err) {

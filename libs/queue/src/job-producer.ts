@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_QUEUE, type JobName, type JobPayloads, type QueueName } from './jobs';
+import type { JobName, JobPayloads, QueueName } from './jobs';
 
 /** Retries for work that must not be lost: capped exponential backoff for hours. */
 export const DURABLE_JOB_OPTIONS: JobsOptions = {
@@ -16,7 +16,7 @@ export function cappedExponentialBackoff(attemptsMade: number, type?: string): n
   return Math.min(60_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
 }
 
-/** Typed producer: `enqueue(name, payload)` only compiles with the payload that job takes. */
+/** Typed producer: `enqueue(queue, name, payload)` only compiles with the payload that job takes. */
 export class JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
 
@@ -34,15 +34,22 @@ export class JobProducer {
     return queue;
   }
 
-  async enqueue<J extends JobName>(name: J, payload: JobPayloads[J], options: JobsOptions = {}): Promise<void> {
-    await this.queue(JOB_QUEUE[name]).add(name, payload, { ...DURABLE_JOB_OPTIONS, ...options });
+  async enqueue<J extends JobName>(queue: QueueName, name: J, payload: JobPayloads[J], options: JobsOptions = {}): Promise<void> {
+    await this.queue(queue).add(name, payload, { ...DURABLE_JOB_OPTIONS, ...options });
   }
 
-  async enqueueMany<J extends JobName>(name: J, items: { payload: JobPayloads[J]; options?: JobsOptions }[]): Promise<void> {
+  async enqueueMany<J extends JobName>(queue: QueueName, name: J, items: { payload: JobPayloads[J]; options?: JobsOptions }[]): Promise<void> {
     if (items.length === 0) return;
-    await this.queue(JOB_QUEUE[name]).addBulk(
-      items.map((item) => ({ name, data: item.payload, opts: { ...DURABLE_JOB_OPTIONS, ...item.options } })),
-    );
+    await this.queue(queue).addBulk(items.map((item) => ({ name, data: item.payload, opts: { ...DURABLE_JOB_OPTIONS, ...item.options } })));
+  }
+
+  /**
+   * Reserves `count` consecutive ingest sequence numbers and returns the
+   * first. One counter in Redis orders PROBLEM and OK reports across every
+   * api process, whatever their clocks say.
+   */
+  async reserveSequence(count: number): Promise<number> {
+    return this.connection.incrby(`${this.prefix}:ingest-seq`, count).then((last) => last - count + 1);
   }
 
   async depths(): Promise<Record<string, Record<string, number>>> {

@@ -5,12 +5,24 @@ import type { IncomingAlert } from '@klaxon/alert-format';
  * already queued under the old name. Add new names; never rename.
  */
 export const QueueName = {
+  /** triage of alerts whose tier pages at once (P0, P1 by default): never behind a flood of low ones */
+  triageUrgent: 'triage-urgent',
   triage: 'triage',
+  notifyCritical: 'notify-critical',
+  notifyHigh: 'notify-high',
+  notifyMedium: 'notify-medium',
+  notifyLow: 'notify-low',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   triageBatch: 'triage-batch',
+  /** page the people of an alert's escalation step */
+  pageAlert: 'page-alert',
+  /** tell those who were paged that the alert recovered */
+  sendRecovery: 'send-recovery',
+  /** try a notification again after a retryable failure */
+  retryNotification: 'retry-notification',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -18,7 +30,7 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 export interface QueuedAlert extends IncomingAlert {
   /** the id ingest answered with for this alert */
   id: string;
-  /** ingest sequence: µs since the epoch, strictly increasing per api process; orders PROBLEM/OK */
+  /** ingest sequence from one Redis counter (assigned when the batch is written); orders PROBLEM/OK */
   seq: number;
   /** when ingest accepted it (ms since the epoch) */
   receivedAt: number;
@@ -44,12 +56,37 @@ export interface TriageBatchPayload {
   rejected: QueuedRejection[];
 }
 
+export interface PageAlertPayload {
+  alertId: string;
+  /** escalation step index (0 = first) and how many times the policy has run before */
+  step: number;
+  round: number;
+}
+
+export interface SendRecoveryPayload {
+  alertId: string;
+}
+
+export interface RetryNotificationPayload {
+  notificationId: string;
+}
+
 /** Which payload each job name carries; producers and processors are typed by it. */
 export interface JobPayloads {
   [JobName.triageBatch]: TriageBatchPayload;
+  [JobName.pageAlert]: PageAlertPayload;
+  [JobName.sendRecovery]: SendRecoveryPayload;
+  [JobName.retryNotification]: RetryNotificationPayload;
 }
 
-/** Which queue each job goes to. */
-export const JOB_QUEUE: { readonly [J in JobName]: QueueName } = {
-  [JobName.triageBatch]: QueueName.triage,
+export type TierName = 'critical' | 'high' | 'medium' | 'low';
+
+/** Each tier's own notification queue, so a flood in one never delays another. */
+export const NOTIFY_QUEUE: { readonly [T in TierName]: QueueName } = {
+  critical: QueueName.notifyCritical,
+  high: QueueName.notifyHigh,
+  medium: QueueName.notifyMedium,
+  low: QueueName.notifyLow,
 };
+
+export const TRIAGE_QUEUES: readonly QueueName[] = [QueueName.triageUrgent, QueueName.triage];

@@ -43,7 +43,8 @@ export class QueueModule {
           provide: JobProducer,
           useFactory: (redis: Redis) => {
             const producer = new JobProducer(redis, options.prefix);
-            producer.queue(QueueName.triage);
+            // open every queue up front, so /metrics reports all their depths
+            for (const name of Object.values(QueueName)) producer.queue(name);
             return producer;
           },
           inject: [REDIS],

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +18,9 @@ const ENTRY = {
 export interface KlaxonProcess {
   role: 'api' | 'worker';
   child: ChildProcess;
-  /** everything it wrote to stdout and stderr */
+  /** everything it wrote to stdout and stderr, line by line */
   output: string[];
+  /** its exit code (null when killed by a signal), once it has exited and its output is all read */
   exited: Promise<number | null>;
 }
 
@@ -72,24 +74,31 @@ export async function startKlaxon(options: StackOptions): Promise<KlaxonStack> {
   const spawnRole = (role: 'api' | 'worker'): KlaxonProcess => {
     const child = spawn(process.execPath, [ENTRY[role]], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
-    const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    collectLines(child.stdout!, output);
+    collectLines(child.stderr!, output);
+    // 'close' comes after 'exit' once stdout and stderr are drained, so the output is complete
+    const exited = new Promise<number | null>((res) => {
+      child.once('close', (code) => res(code));
+      child.once('error', () => res(child.exitCode));
+    });
     const proc: KlaxonProcess = { role, child, output, exited };
     started.push(proc);
     return proc;
   };
 
   const logs = () => started.map((p) => p.output.map((line) => `[${p.role} ${p.child.pid}] ${line}`).join('\n')).join('\n');
+  /** Waits for the start-up line; fails at once, with the output, if the process exits first. */
   const waitUntilRunning = async (proc: KlaxonProcess, marker: string) => {
-    await waitFor(
-      () => {
-        if (proc.child.exitCode !== null) throw new Error(`${proc.role} exited with ${proc.child.exitCode}:\n${proc.output.join('\n')}`);
-        return proc.output.some((line) => line.includes(marker));
-      },
-      { timeoutMs: 30_000, what: `${proc.role} to start` },
-    );
+    const exitedEarly = new AbortController();
+    void proc.exited.then((code) => {
+      const how = code === null ? `by ${proc.child.signalCode ?? 'a signal'}` : `with ${code}`;
+      exitedEarly.abort(new Error(`${proc.role} exited ${how} before it was running:\n${proc.output.join('\n')}`));
+    });
+    await waitFor(() => proc.output.some((line) => line.includes(marker)), {
+      timeoutMs: 30_000,
+      what: `${proc.role} to start`,
+      signal: exitedEarly.signal,
+    });
   };
 
   const api = spawnRole('api');
@@ -129,6 +138,29 @@ export async function startKlaxon(options: StackOptions): Promise<KlaxonStack> {
       await deleteRedisKeys(prefix);
     },
   };
+}
+
+/**
+ * Appends each line of `stream` to `output` as it completes: a line may arrive
+ * split across chunks (a long JSON log line), so the unfinished tail of a chunk
+ * waits for the next one. Exported for its spec only (not in the lib's index).
+ */
+export function collectLines(stream: Readable, output: string[]): void {
+  let partial = '';
+  const add = (line: string) => {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text !== '') output.push(text);
+  };
+  stream.setEncoding('utf8'); // a character split across chunks is decoded whole
+  stream.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    lines.forEach(add);
+  });
+  stream.on('end', () => {
+    add(partial);
+    partial = '';
+  });
 }
 
 /** Removes every Redis key under a test's prefix. */

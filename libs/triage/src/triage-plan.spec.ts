@@ -20,8 +20,10 @@ function report(overrides: Partial<QueuedAlert> = {}): QueuedAlert {
   };
 }
 const items = (...alerts: QueuedAlert[]): TriageItem[] => alerts.map((alert) => ({ alert, fingerprint: fingerprintOf(alert) }));
-const empty: TriageState = { open: new Map(), lastOkSeq: new Map() };
+const empty: TriageState = { open: new Map(), lastOk: new Map() };
 const route = (): Classification => ({ tier: 'high', policy: 'ops', route: 0 });
+const TIERS: Record<string, string> = { P0: 'critical', P1: 'high', P2: 'medium' };
+const byPriority = (alert: QueuedAlert): Classification => ({ tier: TIERS[alert.priority] ?? 'low', policy: 'ops', route: 0 });
 let ids = 0;
 const newId = () => `alert-${++ids}`;
 
@@ -49,8 +51,8 @@ describe('planTriage', () => {
     const first = report();
     const fp = fingerprintOf(first);
     const state: TriageState = {
-      open: new Map([[fp, { id: 'open-1', fingerprint: fp, priority: 'P1', lastProblemSeq: first.seq - 10 }]]),
-      lastOkSeq: new Map(),
+      open: new Map([[fp, { id: 'open-1', fingerprint: fp, priority: 'P1', tier: 'high', lastProblemSeq: first.seq - 10 }]]),
+      lastOk: new Map(),
     };
     const plan = planTriage(items(first, report()), state, route, newId);
     expect(plan.newAlerts).toEqual([]);
@@ -58,8 +60,22 @@ describe('planTriage', () => {
   });
 
   it('raises the priority of an open alert when a more urgent report arrives, never lowers it', () => {
-    const plan = planTriage(items(report({ priority: 'P2' }), report({ priority: 'P0' }), report({ priority: 'P3' })), empty, route, newId);
-    expect(plan.newAlerts[0]!.priority).toBe('P0');
+    const plan = planTriage(items(report({ priority: 'P2' }), report({ priority: 'P0' }), report({ priority: 'P3' })), empty, byPriority, newId);
+    expect(plan.newAlerts[0]).toMatchObject({ priority: 'P0', tier: 'critical', policy: 'ops' });
+    expect(plan.outcome.pages).toEqual([{ alertId: plan.newAlerts[0]!.id, tier: 'critical' }]);
+  });
+
+  it('moves an open alert to the tier and policy of a more urgent report, and pages it at that tier', () => {
+    const problem = report({ priority: 'P0' });
+    const fp = fingerprintOf(problem);
+    const state: TriageState = {
+      open: new Map([[fp, { id: 'open-3', fingerprint: fp, priority: 'P3', tier: 'low', lastProblemSeq: problem.seq - 5 }]]),
+      lastOk: new Map(),
+    };
+    const plan = planTriage(items(problem), state, byPriority, newId);
+    expect(plan.updates).toEqual([expect.objectContaining({ id: 'open-3', priority: 'P0', tier: 'critical', policy: 'ops', countDelta: 1 })]);
+    expect(plan.events.map((e) => e.type)).toEqual(['routed', 'deduplicated']);
+    expect(plan.outcome.pages).toEqual([{ alertId: 'open-3', tier: 'critical' }]);
   });
 
   it('resolves on OK and opens a new alert when it fires again', () => {
@@ -77,16 +93,20 @@ describe('planTriage', () => {
     expect(plan.newAlerts).toEqual([]);
     expect(plan.events).toEqual([]);
     expect(plan.outcome.okWithoutAlert).toBe(1);
-    expect(plan.okMemory).toEqual([expect.objectContaining({ fingerprint: fingerprintOf(ok), lastOkSeq: ok.seq })]);
+    expect(plan.okMemory).toEqual([{ fingerprint: fingerprintOf(ok), lastOkSeq: ok.seq, lastOkAt: new Date(ok.receivedAt) }]);
   });
 
-  it('ignores a PROBLEM older than an OK already seen (reordered queues)', () => {
+  it('keeps PROBLEMs older than an OK already seen (reordered queues) as one alert, opened and resolved, paging nobody', () => {
     const late = report();
+    const later = report();
     const ok = report({ status: 'OK' });
-    const state: TriageState = { open: new Map(), lastOkSeq: new Map([[fingerprintOf(ok), ok.seq]]) };
-    const plan = planTriage(items(late), state, route, newId);
-    expect(plan.newAlerts).toEqual([]);
-    expect(plan.outcome.stale).toBe(1);
+    const okAt = new Date(ok.receivedAt);
+    const state: TriageState = { open: new Map(), lastOk: new Map([[fingerprintOf(ok), { seq: ok.seq, at: okAt }]]) };
+    const plan = planTriage(items(late, later), state, route, newId);
+    expect(plan.newAlerts).toEqual([expect.objectContaining({ count: 2, resolvedAt: okAt, resolvedBy: 'falcon' })]);
+    expect(plan.events.map((e) => e.type)).toEqual(['received', 'routed', 'resolved']);
+    expect(plan.outcome.pages).toEqual([]);
+    expect(plan.outcome.stale).toBe(2);
   });
 
   it('does not let an OK older than the newest PROBLEM resolve the alert', () => {
@@ -94,8 +114,8 @@ describe('planTriage', () => {
     const problem = report();
     const fp = fingerprintOf(problem);
     const state: TriageState = {
-      open: new Map([[fp, { id: 'open-2', fingerprint: fp, priority: 'P1', lastProblemSeq: problem.seq }]]),
-      lastOkSeq: new Map(),
+      open: new Map([[fp, { id: 'open-2', fingerprint: fp, priority: 'P1', tier: 'high', lastProblemSeq: problem.seq }]]),
+      lastOk: new Map(),
     };
     const plan = planTriage(items(ok), state, route, newId);
     expect(plan.updates).toEqual([]);

@@ -5,7 +5,8 @@ import { APP_ENV } from '@klaxon/config';
 import { InvalidJsonBody } from '../http/body-parsers';
 import { AuthService, type SignedInUser } from './auth.service';
 import { CurrentUser, SessionGuard, assertSameOrigin } from './session.guard';
-import { SESSION_COOKIE } from './session-token';
+import { SESSION_COOKIE, sessionCookieOptions } from './session-token';
+import { SignInThrottledError } from './sign-in-throttled.error';
 
 @Controller('api/v1/auth')
 export class AuthController {
@@ -27,23 +28,30 @@ export class AuthController {
     // Login CSRF: a page elsewhere must not sign a browser in to our account.
     if (req.headers.origin !== undefined) assertSameOrigin(req, this.origin);
     const { username, password } = credentials(req.body);
-    const { user, token, expiresAt } = await this.auth.login(username, password, req.ip);
-    void reply.setCookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.secureCookie,
-      path: '/',
-      expires: expiresAt,
-    });
-    return { user };
+    try {
+      const { user, token, expiresAt } = await this.auth.login(username, password, req.ip);
+      void reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(this.secureCookie, expiresAt));
+      return { user };
+    } catch (error) {
+      if (error instanceof SignInThrottledError) void reply.header('retry-after', String(error.retryAfterSeconds));
+      throw error;
+    }
   }
 
+  /**
+   * Signs out whatever state the session is in: an expired or unknown one
+   * still gets its cookie cleared, so the browser is not left holding it.
+   */
   @Post('logout')
   @HttpCode(204)
-  @UseGuards(SessionGuard)
   async logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    await this.auth.logout(req.cookies[SESSION_COOKIE]!);
-    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) {
+      // A page elsewhere must not sign the browser out either.
+      assertSameOrigin(req, this.origin);
+      await this.auth.logout(token);
+    }
+    void reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(this.secureCookie, new Date(0)));
   }
 
   @Get('me')

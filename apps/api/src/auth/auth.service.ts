@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -9,6 +9,7 @@ import { REDIS } from '@klaxon/queue';
 import { APP_ENV } from '@klaxon/config';
 import { LoginThrottle } from './login-throttle';
 import { SESSION_TTL_MS, newSessionToken, sessionTokenHash } from './session-token';
+import { SignInThrottledError } from './sign-in-throttled.error';
 
 export interface SignedInUser {
   id: string;
@@ -17,6 +18,12 @@ export interface SignedInUser {
   email: string | null;
 }
 
+export interface LiveSession {
+  user: SignedInUser;
+  expiresAt: Date;
+  /** the expiry was just slid forward, so the cookie's should be too */
+  renewed: boolean;
+}
 
 @Injectable()
 export class AuthService {
@@ -35,19 +42,16 @@ export class AuthService {
 
   /** Signs in by user id or email; 401 without detail on a bad pair, 429 when throttled. */
   async login(username: string, password: string, address: string): Promise<{ user: SignedInUser; token: string; expiresAt: Date }> {
-    const wait = await this.throttle.retryAfter(address, username);
-    if (wait > 0) {
-      throw new HttpException({ message: 'too many failed sign-ins; try again later', retryAfterSeconds: Math.ceil(wait / 1000) }, HttpStatus.TOO_MANY_REQUESTS);
-    }
     const wanted = username.trim().toLowerCase();
     const user = this.config.config.users.find((u) => u.id.toLowerCase() === wanted || u.email?.toLowerCase() === wanted);
+    // One counter per person, whichever of their names (id or email, any case or padding) is typed.
+    const throttleKey = user ? `user:${user.id}` : `name:${wanted}`;
+    const wait = await this.throttle.takeAttempt(address, throttleKey);
+    if (wait > 0) throw new SignInThrottledError(wait);
     const hash = user?.passwordHash ?? (await this.decoyHash);
     const ok = await argon2.verify(hash, password).catch(() => false);
-    if (!user || !user.passwordHash || !ok) {
-      await this.throttle.recordFailure(address, username);
-      throw new UnauthorizedException('invalid username or password');
-    }
-    await this.throttle.recordSuccess(address, username);
+    if (!user || !user.passwordHash || !ok) throw new UnauthorizedException('invalid username or password');
+    await this.throttle.succeeded(address, throttleKey);
     const token = newSessionToken();
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await this.sessions.create(sessionTokenHash(this.env.session.secret, token), user.id, expiresAt);
@@ -58,11 +62,15 @@ export class AuthService {
     await this.sessions.delete(sessionTokenHash(this.env.session.secret, token));
   }
 
-  /** The signed-in user of a session token, or null when it is unknown, expired, or its user left the config. */
-  async userForSession(token: string): Promise<SignedInUser | null> {
+  /** The live session of a token, or null when it is unknown, expired, or its user left the config. */
+  async resumeSession(token: string): Promise<LiveSession | null> {
     const now = new Date();
-    const session = await this.sessions.findLive(sessionTokenHash(this.env.session.secret, token), now, new Date(now.getTime() + SESSION_TTL_MS));
-    return session ? this.publicUser(session.userId) : null;
+    const slideTo = new Date(now.getTime() + SESSION_TTL_MS);
+    const session = await this.sessions.findLive(sessionTokenHash(this.env.session.secret, token), now, slideTo);
+    const user = session ? this.publicUser(session.userId) : null;
+    if (!session || !user) return null;
+    // findLive returns `slideTo` as the expiry when it moved it (at most once a minute).
+    return { user, expiresAt: session.expiresAt, renewed: session.expiresAt.getTime() === slideTo.getTime() };
   }
 
   private publicUser(id: string): SignedInUser | null {

@@ -16,3 +16,8 @@ export function newSessionToken(): string {
 export function sessionTokenHash(secret: string, token: string): string {
   return createHmac('sha256', secret).update(token).digest('base64url');
 }
+
+/** The session cookie's attributes: httpOnly and SameSite (SPEC §10), Secure when the public URL is https. */
+export function sessionCookieOptions(secure: boolean, expires: Date) {
+  return { httpOnly: true, sameSite: 'lax', secure, path: '/', expires } as const;
+}

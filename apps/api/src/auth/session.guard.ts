@@ -1,10 +1,10 @@
 import { ForbiddenException, Injectable, UnauthorizedException, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Inject } from '@nestjs/common';
 import type { AppEnv } from '@klaxon/config';
 import { APP_ENV } from '@klaxon/config';
 import { AuthService, type SignedInUser } from './auth.service';
-import { SESSION_COOKIE } from './session-token';
+import { SESSION_COOKIE, sessionCookieOptions } from './session-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -13,17 +13,20 @@ export type AuthenticatedRequest = FastifyRequest & { user: SignedInUser };
 /**
  * Needs a signed-in user. A mutating request must come from the UI's own
  * origin (the Origin header), which with the SameSite cookie stands in for a
- * CSRF token.
+ * CSRF token. When the session's expiry slides forward, so does the cookie's.
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
   private readonly origin: string;
+  private readonly secureCookie: boolean;
 
   constructor(
     private readonly auth: AuthService,
     @Inject(APP_ENV) env: AppEnv,
   ) {
-    this.origin = new URL(env.http.publicUrl).origin;
+    const url = new URL(env.http.publicUrl);
+    this.origin = url.origin;
+    this.secureCookie = url.protocol === 'https:';
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,9 +34,12 @@ export class SessionGuard implements CanActivate {
     const token = req.cookies?.[SESSION_COOKIE];
     if (!token) throw new UnauthorizedException('sign in first');
     if (!SAFE_METHODS.has(req.method)) assertSameOrigin(req, this.origin);
-    const user = await this.auth.userForSession(token);
-    if (!user) throw new UnauthorizedException('the session has expired; sign in again');
-    req.user = user;
+    const session = await this.auth.resumeSession(token);
+    if (!session) throw new UnauthorizedException('the session has expired; sign in again');
+    if (session.renewed) {
+      void context.switchToHttp().getResponse<FastifyReply>().setCookie(SESSION_COOKIE, token, sessionCookieOptions(this.secureCookie, session.expiresAt));
+    }
+    req.user = session.user;
     return true;
   }
 }

@@ -4,9 +4,8 @@ import type { Logger } from 'pino';
 import type { ParsedBody, Rejection } from '@klaxon/alert-format';
 import { ConfigStore, findIntegrationByToken } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
-import { IngestBatcher, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
+import { IngestBatcher, QueueName, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
 import { LOGGER } from '../app-tokens';
-import { IngestClock } from './ingest-clock';
 
 export type IngestEndpoint = 'lines' | 'alertmanager' | 'open-falcon';
 
@@ -20,8 +19,6 @@ export interface IngestResponse {
 /** Validated alerts in, durable jobs out: ingest never waits on PostgreSQL. */
 @Injectable()
 export class IngestService {
-  private readonly clock = new IngestClock();
-
   constructor(
     private readonly batcher: IngestBatcher,
     private readonly config: ConfigStore,
@@ -52,7 +49,7 @@ export class IngestService {
       const alert = body.alerts[i]!;
       const id = randomUUID();
       ids[i] = id;
-      alerts[i] = { ...alert, id, seq: this.clock.next(receivedAt), receivedAt, integration, source: alert.source ?? integration };
+      alerts[i] = { ...alert, id, seq: 0, receivedAt, integration, source: alert.source ?? integration };
     }
     const rejected: QueuedRejection[] = body.rejected.map((r) => ({
       receivedAt,
@@ -65,7 +62,7 @@ export class IngestService {
     this.metrics.alertsReceived.inc({ endpoint }, alerts.length + rejected.length);
     if (alerts.length > 0 || rejected.length > 0) {
       try {
-        await this.batcher.submit(alerts, rejected);
+        await this.batcher.submit(alerts, rejected, this.laneOf);
       } catch (err) {
         this.logger.error({ err, integration, endpoint, alerts: alerts.length }, 'could not enqueue alerts');
         this.metrics.requestsRefused.inc({ status: '503' });
@@ -90,6 +87,12 @@ export class IngestService {
     const body: IngestResponse = { accepted: 0, rejected: [rejection], ids: [], error };
     throw new HttpException(body, status);
   }
+
+  /** Alerts of the tiers that page at once go to the urgent triage queue. */
+  private readonly laneOf = (alert: QueuedAlert): QueueName => {
+    const tier = this.config.config.lookup.tierByPriority.get(alert.priority)?.name;
+    return tier === 'critical' || tier === 'high' ? QueueName.triageUrgent : QueueName.triage;
+  };
 
   private unauthorized(message: string): UnauthorizedException {
     this.metrics.requestsRefused.inc({ status: '401' });

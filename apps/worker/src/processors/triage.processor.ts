@@ -1,19 +1,18 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Worker, type Job } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { AppEnv } from '@klaxon/config';
-import { JobName, QueueName, cappedExponentialBackoff, createRedisConnection, type JobPayloads } from '@klaxon/queue';
+import { APP_ENV, type AppEnv } from '@klaxon/config';
+import { JobName, TRIAGE_QUEUES, startQueueWorker, type TypedJob } from '@klaxon/queue';
 import { TriageService } from '../triage/triage.service';
-import { APP_ENV } from '@klaxon/config';
 import { LOGGER } from '../worker-tokens';
 
 /** Batches are transactions; a few at once keep PostgreSQL busy without piling up lock waits. */
 const TRIAGE_CONCURRENCY = 4;
 
-/** Thin dispatcher for the triage queue; the work is in TriageService. */
+/** Thin dispatcher for the two triage queues (urgent and normal); the work is in TriageService. */
 @Injectable()
 export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown {
-  private worker: Worker | null = null;
+  private workers: Worker[] = [];
 
   constructor(
     private readonly triage: TriageService,
@@ -22,33 +21,30 @@ export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown 
   ) {}
 
   onModuleInit(): void {
-    this.worker = new Worker(QueueName.triage, (job) => this.process(job), {
-      connection: createRedisConnection(this.env.redis.url, 'worker', 'triage-worker'),
-      prefix: this.env.redis.queuePrefix,
-      concurrency: TRIAGE_CONCURRENCY,
-      settings: { backoffStrategy: cappedExponentialBackoff },
-    });
-    this.worker.on('failed', (job, err) => {
-      const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
-      this.logger[final ? 'error' : 'warn']({ err, jobId: job?.id, attempt: job?.attemptsMade, final }, 'triage job failed');
-    });
-    this.worker.on('error', (err) => this.logger.error({ err }, 'triage worker error'));
+    this.workers = TRIAGE_QUEUES.map((queue) =>
+      startQueueWorker({
+        queue,
+        redisUrl: this.env.redis.url,
+        prefix: this.env.redis.queuePrefix,
+        concurrency: TRIAGE_CONCURRENCY,
+        logger: this.logger,
+        handles: [JobName.triageBatch],
+        process: (job) => this.process(job),
+      }),
+    );
   }
 
-  async process(job: Job): Promise<unknown> {
-    const name = job.name as keyof JobPayloads;
-    switch (name) {
+  async process(job: TypedJob): Promise<unknown> {
+    switch (job.name) {
       case JobName.triageBatch:
-        return (await this.triage.applyBatch(job.data as JobPayloads[typeof name])).outcome;
-      default: {
-        const unknown: never = name;
-        throw new Error(`no handler for job ${String(unknown)} on the triage queue`);
-      }
+        return this.triage.applyBatch(job.data);
+      default:
+        throw new Error(`the triage queues do not handle ${job.name}`);
     }
   }
 
   /** Finishes the jobs that are running, takes no new ones; the database closes after this. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }

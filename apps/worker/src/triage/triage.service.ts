@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AlertRepository, type TriageBatchResult } from '@klaxon/db';
+import { AlertRepository, ReplyCodeRepository, type TriageBatchResult } from '@klaxon/db';
+import { ConfigStore } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
-import type { TriageBatchPayload } from '@klaxon/queue';
-import { fingerprintOf, planTriage, type TriageItem } from '@klaxon/triage';
+import { JobName, JobProducer, NOTIFY_QUEUE, type TierName, type TriageBatchPayload } from '@klaxon/queue';
+import { fingerprintOf, planTriage, type TriageItem, type TriageOutcome } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
 import { AlertClassifier } from './alert-classifier';
 
@@ -14,6 +15,9 @@ export class TriageService {
   constructor(
     private readonly alerts: AlertRepository,
     private readonly classifier: AlertClassifier,
+    private readonly replyCodes: ReplyCodeRepository,
+    private readonly producer: JobProducer,
+    private readonly config: ConfigStore,
     private readonly metrics: KlaxonMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -27,10 +31,13 @@ export class TriageService {
       (state) => planTriage(items, state, (alert) => this.classifier.classify(alert), randomUUID),
     );
     if (!result.applied) {
-      this.logger.info({ batchId: payload.batchId }, 'triage batch already applied; skipped');
+      // A retry of a batch that committed: its follow-ups may not have been queued before the failure.
+      this.logger.info({ batchId: payload.batchId }, 'triage batch already applied; replaying its follow-ups');
+      await this.followUp(result.outcome);
       return result;
     }
     const { outcome } = result;
+    await this.followUp(outcome);
     const now = Date.now();
     for (const alert of payload.alerts) this.metrics.endToEndLatency.observe({ stage: 'triaged' }, (now - alert.receivedAt) / 1000);
     this.metrics.triaged.inc({ outcome: 'opened' }, outcome.opened.length);
@@ -39,5 +46,25 @@ export class TriageService {
     this.metrics.triaged.inc({ outcome: 'stale' }, outcome.stale);
     this.metrics.triaged.inc({ outcome: 'ok-without-alert' }, outcome.okWithoutAlert);
     return result;
+  }
+
+  /**
+   * Pages for opened alerts and recovery notices for resolved ones, each on
+   * its tier's queue; job ids make replays harmless. Digest tiers are paged
+   * by their digest, not alert by alert.
+   */
+  private async followUp(outcome: TriageOutcome): Promise<void> {
+    await this.replyCodes.releaseForAlerts(outcome.resolved);
+    const tiers = this.config.config.tiers;
+    const paged = (tier: string) => tiers[tier as TierName]?.digestEveryMs === undefined;
+    await Promise.all([
+      ...outcome.pages.filter((p) => paged(p.tier)).map(({ alertId, tier }) =>
+        // the tier is in the id: an alert raised to a more urgent tier is paged again, by that tier's channels
+        this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.pageAlert, { alertId, step: 0, round: 0 }, { jobId: `page-${alertId}-0-0-${tier}` }),
+      ),
+      ...outcome.recoveries.filter((r) => paged(r.tier)).map(({ alertId, tier }) =>
+        this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.sendRecovery, { alertId }, { jobId: `recovery-${alertId}` }),
+      ),
+    ]);
   }
 }

@@ -14,7 +14,14 @@ export interface TriageBatchResult {
   outcome: TriageOutcome;
 }
 
-const json = (value: unknown) => JSON.stringify(value);
+/**
+ * JSON for a jsonb parameter. PostgreSQL refuses NUL and lone UTF-16
+ * surrogates in jsonb; one such character would fail the whole batch on every
+ * retry, so they become U+FFFD here, whatever got past the parsers.
+ */
+export const pgJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.toWellFormed().replaceAll('\u0000', '\uFFFD') : v));
+const json = pgJson;
 
 @Injectable()
 export class AlertRepository {
@@ -46,7 +53,7 @@ export class AlertRepository {
         }
         if (rejected.length > 0) await insertRejected(tx, rejected);
         const distinct = [...new Set(fingerprints)];
-        const triagePlan = plan(distinct.length > 0 ? await lockAndLoad(tx, distinct) : { open: new Map(), lastOkSeq: new Map() });
+        const triagePlan = plan(distinct.length > 0 ? await lockAndLoad(tx, distinct) : { open: new Map(), lastOk: new Map() });
         await writePlan(tx, triagePlan);
         await tx.$executeRawUnsafe('UPDATE triage_batches SET outcome = $2::jsonb WHERE id = $1', batchId, json(triagePlan.outcome));
         return { applied: true, outcome: triagePlan.outcome };
@@ -108,10 +115,11 @@ export class AlertRepository {
     };
   }
 
-  /** Whether `number` names an alert that still exists (cursor validation). */
-  async exists(number: number): Promise<boolean> {
-    return (await this.prisma.alert.count({ where: { number: BigInt(number) } })) > 0;
+  async findById(id: string): Promise<AlertSummary | null> {
+    const row = await this.prisma.alert.findUnique({ where: { id } });
+    return row ? toSummary(row) : null;
   }
+
 }
 
 function toSummary(row: Prisma.AlertGetPayload<object>): AlertSummary {
@@ -157,23 +165,23 @@ async function lockAndLoad(tx: Tx, fingerprints: readonly string[]): Promise<Tri
      ) AS locks`,
     list,
   );
-  const open = await tx.$queryRawUnsafe<{ id: string; fingerprint: string; priority: Priority; last_problem_seq: bigint }[]>(
-    `SELECT id, fingerprint, priority, last_problem_seq FROM alerts
+  const open = await tx.$queryRawUnsafe<{ id: string; fingerprint: string; priority: Priority; tier: string | null; last_problem_seq: bigint }[]>(
+    `SELECT id, fingerprint, priority, tier, last_problem_seq FROM alerts
      WHERE status <> 'resolved' AND fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
     list,
   );
-  const oks = await tx.$queryRawUnsafe<{ fingerprint: string; last_ok_seq: bigint }[]>(
-    `SELECT fingerprint, last_ok_seq FROM fingerprint_states WHERE fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+  const oks = await tx.$queryRawUnsafe<{ fingerprint: string; last_ok_seq: bigint; last_ok_at: Date }[]>(
+    `SELECT fingerprint, last_ok_seq, last_ok_at FROM fingerprint_states WHERE fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
     list,
   );
   return {
     open: new Map(
       open.map((r): [string, OpenAlertSnapshot] => [
         r.fingerprint,
-        { id: r.id, fingerprint: r.fingerprint, priority: r.priority, lastProblemSeq: Number(r.last_problem_seq) },
+        { id: r.id, fingerprint: r.fingerprint, priority: r.priority, tier: r.tier, lastProblemSeq: Number(r.last_problem_seq) },
       ]),
     ),
-    lastOkSeq: new Map(oks.map((r) => [r.fingerprint, Number(r.last_ok_seq)])),
+    lastOk: new Map(oks.map((r) => [r.fingerprint, { seq: Number(r.last_ok_seq), at: r.last_ok_at }])),
   };
 }
 
@@ -221,13 +229,15 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
          last_seen_at = GREATEST(a.last_seen_at, x.last_seen_at),
          last_problem_seq = GREATEST(a.last_problem_seq, x.last_problem_seq),
          priority = CASE WHEN x.priority IS NOT NULL AND x.priority < a.priority THEN x.priority ELSE a.priority END,
+         tier = CASE WHEN x.priority IS NOT NULL AND x.priority < a.priority THEN x.tier ELSE a.tier END,
+         policy = CASE WHEN x.priority IS NOT NULL AND x.priority < a.priority THEN x.policy ELSE a.policy END,
          status = CASE WHEN x.resolved_at IS NULL THEN a.status ELSE 'resolved' END::"AlertStatus",
          resolved_at = COALESCE(x.resolved_at, a.resolved_at),
          resolved_by = COALESCE(x.resolved_by, a.resolved_by),
          resolved_via = CASE WHEN x.resolved_at IS NULL THEN a.resolved_via ELSE 'source' END::"ActionVia",
          updated_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, count_delta int, last_seen_at timestamptz, last_problem_seq bigint,
-              priority text, resolved_at timestamptz, resolved_by text)
+              priority text, tier text, policy text, resolved_at timestamptz, resolved_by text)
        WHERE a.id = x.id`,
       json(
         plan.updates.map((u) => ({
@@ -236,6 +246,8 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
           last_seen_at: u.lastSeenAt,
           last_problem_seq: u.lastProblemSeq,
           priority: u.priority,
+          tier: u.tier,
+          policy: u.policy,
           resolved_at: u.resolvedAt,
           resolved_by: u.resolvedBy,
         })),

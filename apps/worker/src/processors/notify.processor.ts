@@ -1,0 +1,58 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { APP_ENV, type AppEnv } from '@klaxon/config';
+import { JobName, NOTIFY_QUEUE, startQueueWorker, type TypedJob } from '@klaxon/queue';
+import { DeliveryService } from '../notify/delivery.service';
+import { PagingService } from '../notify/paging.service';
+import { LOGGER } from '../worker-tokens';
+
+const HANDLES = [JobName.pageAlert, JobName.sendRecovery, JobName.retryNotification] as const;
+
+/** One worker per tier queue: each tier's pages are processed apart, so a flood of low ones never delays a P0. */
+@Injectable()
+export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown {
+  private workers: Worker[] = [];
+
+  constructor(
+    private readonly paging: PagingService,
+    private readonly delivery: DeliveryService,
+    @Inject(APP_ENV) private readonly env: AppEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.workers = Object.values(NOTIFY_QUEUE).map((queue) =>
+      startQueueWorker({
+        queue,
+        redisUrl: this.env.redis.url,
+        prefix: this.env.redis.queuePrefix,
+        concurrency: this.env.worker.concurrency,
+        logger: this.logger,
+        handles: HANDLES,
+        process: (job) => this.process(job),
+      }),
+    );
+  }
+
+  async process(job: TypedJob): Promise<void> {
+    switch (job.name) {
+      case JobName.pageAlert:
+        return this.paging.page(job.data);
+      case JobName.sendRecovery:
+        return this.paging.recover(job.data.alertId);
+      case JobName.retryNotification:
+        return this.delivery.attempt(job.data.notificationId);
+      case JobName.triageBatch:
+        throw new Error('notification queues do not triage');
+      default: {
+        const unknown: never = job;
+        throw new Error(`no handler for ${(unknown as TypedJob).name}`);
+      }
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../prisma.service';
+
+export type NotificationKind = 'page' | 'recovery';
+
+/** A notification to create; `key` makes creating it again a no-op (one send per key). */
+export interface NotificationDraft {
+  key: string;
+  alertId: string;
+  userId: string | null;
+  channel: string;
+  /** phone, email or IM destination id; masked wherever it is logged */
+  address: string;
+  kind: NotificationKind;
+  /** what the channel needs beyond the address (IM mention, reply code, step) */
+  meta: Record<string, unknown>;
+}
+
+export interface NotificationRecord extends NotificationDraft {
+  id: string;
+  status: string;
+  attempts: number;
+  providerId: string | null;
+  error: string | null;
+}
+
+const COLUMNS = `id, key, alert_id AS "alertId", user_id AS "userId", channel, address, kind, status::text AS status,
+  attempts, provider_id AS "providerId", error, meta`;
+
+/** A claimed send that never reported back (its worker died) may be claimed again after this long. */
+const STALE_SENDING_SECONDS = 60;
+
+/**
+ * Notifications are the unit of idempotency for paging: created once per key,
+ * claimed before each attempt, so a retried job never sends what was sent.
+ */
+@Injectable()
+export class NotificationRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Creates the drafts that do not exist yet and returns all of them, existing ones included. */
+  async createMany(drafts: readonly NotificationDraft[]): Promise<NotificationRecord[]> {
+    if (drafts.length === 0) return [];
+    const rows = JSON.stringify(
+      drafts.map((d) => ({ key: d.key, alert_id: d.alertId, user_id: d.userId, channel: d.channel, address: d.address, kind: d.kind, meta: d.meta })),
+    );
+    await this.prisma.$executeRawUnsafe(
+      `INSERT INTO notifications (id, key, alert_id, user_id, channel, address, kind, meta, updated_at)
+       SELECT gen_random_uuid(), x.key, x.alert_id, x.user_id, x.channel, x.address, x.kind, x.meta, now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(key text, alert_id uuid, user_id text, channel text, address text, kind text, meta jsonb)
+       ON CONFLICT (key) DO NOTHING`,
+      rows,
+    );
+    return this.prisma.$queryRawUnsafe<NotificationRecord[]>(
+      `SELECT ${COLUMNS} FROM notifications WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY created_at, key`,
+      JSON.stringify(drafts.map((d) => d.key)),
+    );
+  }
+
+  async findById(id: string): Promise<NotificationRecord | null> {
+    const rows = await this.prisma.$queryRawUnsafe<NotificationRecord[]>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1::uuid`, id);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Takes a notification for one attempt: only a queued one (or one whose
+   * sender vanished mid-attempt) can be claimed, so two workers, or a retry
+   * after a success, never send it twice.
+   */
+  async claim(id: string): Promise<NotificationRecord | null> {
+    const rows = await this.prisma.$queryRawUnsafe<NotificationRecord[]>(
+      `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = now()
+       WHERE id = $1::uuid AND (status = 'queued' OR (status = 'sending' AND updated_at < now() - make_interval(secs => $2)))
+       RETURNING ${COLUMNS}`,
+      id,
+      STALE_SENDING_SECONDS,
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The provider took it: mark it sent and put `notified` on the alert's timeline, together. */
+  async markSent(record: NotificationRecord, providerId: string | null, detail: Record<string, unknown>): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.$executeRawUnsafe(
+        `UPDATE notifications SET status = 'sent', provider_id = $2, error = NULL, updated_at = now() WHERE id = $1::uuid`,
+        record.id,
+        providerId,
+      ),
+      this.prisma.$executeRawUnsafe(
+        `INSERT INTO alert_events (alert_id, type, actor, via, detail) VALUES ($1::uuid, 'notified', $2, $3::"ActionVia", $4::jsonb)`,
+        record.alertId,
+        record.userId,
+        viaOf(record.channel),
+        JSON.stringify(detail),
+      ),
+    ]);
+  }
+
+  /** Not sent because it is no longer needed (the alert was acknowledged or resolved meanwhile). */
+  async markSkipped(id: string, reason: string): Promise<void> {
+    await this.prisma.$executeRawUnsafe(`UPDATE notifications SET status = 'skipped', error = $2, updated_at = now() WHERE id = $1::uuid`, id, reason);
+  }
+
+  /** A retryable failure: back to queued, to be claimed by the retry job. */
+  async release(id: string, error: string): Promise<void> {
+    await this.prisma.$executeRawUnsafe(`UPDATE notifications SET status = 'queued', error = $2, updated_at = now() WHERE id = $1::uuid`, id, error);
+  }
+
+  /** A final failure, on the timeline. */
+  async markFailed(record: NotificationRecord, error: string, detail: Record<string, unknown>): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.$executeRawUnsafe(`UPDATE notifications SET status = 'failed', error = $2, updated_at = now() WHERE id = $1::uuid`, record.id, error),
+      this.prisma.$executeRawUnsafe(
+        `INSERT INTO alert_events (alert_id, type, actor, via, detail) VALUES ($1::uuid, 'failed', $2, $3::"ActionVia", $4::jsonb)`,
+        record.alertId,
+        record.userId,
+        viaOf(record.channel),
+        JSON.stringify({ ...detail, error }),
+      ),
+    ]);
+  }
+
+  /** Every page of this alert that reached its provider: who gets the recovery notice, and how. */
+  async deliveredPages(alertId: string): Promise<NotificationRecord[]> {
+    return this.prisma.$queryRawUnsafe<NotificationRecord[]>(
+      `SELECT ${COLUMNS} FROM notifications WHERE alert_id = $1::uuid AND kind = 'page' AND status IN ('sent', 'delivered') ORDER BY created_at`,
+      alertId,
+    );
+  }
+
+  /** Keys already used for this alert (fallback picks a method not tried yet). */
+  async keysFor(alertId: string): Promise<Set<string>> {
+    const rows = await this.prisma.$queryRawUnsafe<{ key: string }[]>(`SELECT key FROM notifications WHERE alert_id = $1::uuid`, alertId);
+    return new Set(rows.map((r) => r.key));
+  }
+}
+
+/** The timeline's `via` for a channel: IM providers are all `im`. */
+export function viaOf(channel: string): 'sms' | 'voice' | 'email' | 'im' {
+  return channel === 'sms' || channel === 'voice' || channel === 'email' ? channel : 'im';
+}

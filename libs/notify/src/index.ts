@@ -1,0 +1,10 @@
+export * from './notification-channel';
+export * from './paging-plan';
+export { ChannelRegistry, createChannelRegistry, type ChannelRegistrySettings, type MessageFor } from './channel-registry';
+export { ChannelNotConfiguredError } from './channels/channel-not-configured.error';
+export { TwilioSmsChannel, type TwilioSmsChannelOptions, type SmsMessage } from './channels/twilio-sms.channel';
+export { TwilioBaseUrlRequestClient } from './channels/twilio-base-url.request-client';
+export { twilioDeliveryError } from './channels/twilio-delivery-error';
+export { SmtpEmailChannel, notificationMessageId, NOTIFICATION_HEADER, type SmtpEmailChannelOptions, type EmailMessage } from './channels/smtp-email.channel';
+export { SlackChannel, slackPayload, slackMention, type SlackMessage, type SlackWebhookPayload } from './channels/slack.channel';
+export { WebhookChannel, verifyWebhookSignature, signWebhook, webhookDocument, WEBHOOK_HEADERS, type WebhookDocument, type WebhookMessage } from './channels/webhook.channel';

@@ -1,0 +1,62 @@
+/**
+ * The one interface every way of reaching a person implements (STYLE:
+ * channels). One class per provider; callers ask the ChannelRegistry by kind.
+ */
+
+export type ChannelKind = 'sms' | 'voice' | 'email' | 'slack' | 'teams' | 'discord' | 'telegram' | 'dingtalk' | 'feishu' | 'wecom' | 'webhook';
+
+/** What a page or a recovery notice says, before a channel shapes it. */
+export interface AlertMessage {
+  /** PROBLEM for a page, OK for a recovery notice */
+  status: 'PROBLEM' | 'OK';
+  number: number;
+  priority: string;
+  host: string;
+  ip: string;
+  message: string;
+  count: number;
+  firstSeenAt: Date;
+  /** the per-phone reply code (SMS only), e.g. 1 → "reply 1a ack" */
+  replyCode?: number;
+  /** link to the alert in the web UI */
+  url?: string;
+  /** who acknowledged or resolved it, when known */
+  actor?: string;
+}
+
+export type OutboundMessage =
+  | { kind: 'sms'; to: string; body: string; idempotencyKey: string; statusCallbackUrl?: string }
+  | { kind: 'email'; to: string; subject: string; text: string; html: string; idempotencyKey: string }
+  | {
+      kind: Exclude<ChannelKind, 'sms' | 'voice' | 'email'>;
+      /** the destination's URL (webhook, bot API base) */
+      url: string;
+      secret?: string;
+      options?: Readonly<Record<string, unknown>>;
+      /** a person's handle on that IM, to mention them */
+      mention?: string;
+      alert: AlertMessage;
+      idempotencyKey: string;
+    };
+
+export interface DeliveryReceipt {
+  /** the provider's id for the message (Twilio SID, SMTP message id, …), when it gives one */
+  providerId: string | null;
+}
+
+/** A provider's refusal, normalised at the edge: retry it, or give up and fall back. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly providerCode: string | null = null,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface NotificationChannel<M extends OutboundMessage = OutboundMessage> {
+  readonly kind: M['kind'];
+  send(message: M): Promise<DeliveryReceipt>;
+}

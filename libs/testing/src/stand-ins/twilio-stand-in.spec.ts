@@ -1,0 +1,64 @@
+import { startTwilioStandIn, type TwilioStandIn } from './twilio-stand-in';
+
+const SID = 'AC0123456789abcdef0123456789abcdef';
+
+function post(standIn: TwilioStandIn, path: string, form: Record<string, string>, user = SID, password = 'token') {
+  return fetch(`${standIn.baseUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+describe('Twilio stand-in', () => {
+  let standIn: TwilioStandIn;
+  const messagesPath = `/2010-04-01/Accounts/${SID}/Messages.json`;
+
+  beforeAll(async () => {
+    standIn = await startTwilioStandIn();
+  });
+  afterAll(() => standIn.close());
+
+  it('listens on a port of its own on 127.0.0.1', () => {
+    expect(standIn.baseUrl).toBe(`http://127.0.0.1:${standIn.port}`);
+    expect(standIn.port).toBeGreaterThan(0);
+  });
+
+  it('answers a message like Twilio and records it', async () => {
+    const res = await post(standIn, messagesPath, { To: '+15005550001', From: '+15005550006', Body: 'hi', StatusCallback: 'https://x/cb' });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ account_sid: SID, status: 'queued', to: '+15005550001', from: '+15005550006', body: 'hi', direction: 'outbound-api' });
+    expect(body.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    const [message] = await standIn.waitForMessages(1);
+    expect(message).toMatchObject({ sid: body.sid, accountSid: SID, authUser: SID, statusCallback: 'https://x/cb' });
+  });
+
+  it('refuses basic auth whose user is not the account SID (401, 20003)', async () => {
+    const res = await post(standIn, messagesPath, { To: '+1', From: '+2', Body: 'x' }, 'ACother');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 20003, status: 401 });
+  });
+
+  it('answers 404 (20404) for a path it does not know', async () => {
+    const res = await post(standIn, `/2010-04-01/Accounts/${SID}/Calls.json`, {});
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 20404 });
+  });
+
+  it('fails the next n requests on request, then recovers', async () => {
+    standIn.failNext(2, 503);
+    const before = standIn.messages.length;
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(standIn, messagesPath, { To: '+1', From: '+2', Body: 'x' })).status);
+    expect(statuses).toEqual([503, 503, 201]);
+    expect(standIn.messages.length).toBe(before + 1);
+  });
+
+  it('says what it waited for when messages do not come', async () => {
+    await expect(standIn.waitForMessages(99, 100)).rejects.toThrow(/99 Twilio message\(s\)/);
+  });
+});

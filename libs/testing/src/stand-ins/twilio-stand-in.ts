@@ -1,0 +1,185 @@
+/**
+ * A local stand-in for Twilio's REST API, for tests that point TWILIO_API_BASE_URL at it so the real
+ * SDK builds the real requests. It answers `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
+ * like Twilio (201 with a Message resource, sid `SM` + 32 hex, status `queued`) after checking HTTP
+ * basic auth, and records every request.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { waitFor } from '../wait-for';
+import { FailureQueue, flatHeaders, listenHttp, preciseNow, readBody, sendReply, type StandInReply } from './http-stand-in';
+
+export interface RecordedTwilioRequest {
+  method: string;
+  /** path and query, e.g. `/2010-04-01/Accounts/AC…/Messages.json` */
+  path: string;
+  headers: Record<string, string>;
+  /** the decoded form body (a repeated parameter keeps its last value; `rawBody` has them all) */
+  form: Record<string, string>;
+  rawBody: string;
+  /** the basic-auth user and password, when given */
+  authUser: string | null;
+  authPassword: string | null;
+  /** when the request arrived: ms since the epoch, sub-millisecond resolution (performance.timeOrigin + now()) */
+  receivedAt: number;
+  /** the client's port: the same port on two requests means the connection was kept alive */
+  remotePort: number;
+}
+
+export interface RecordedMessage {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string;
+  body: string;
+  statusCallback: string | null;
+  authUser: string | null;
+  /** every form field as sent */
+  params: Record<string, string>;
+  receivedAt: number;
+}
+
+export interface TwilioStandInOptions {
+  /** when set, the basic-auth password must equal it (otherwise any password is accepted) */
+  authToken?: string;
+}
+
+export interface TwilioStandIn {
+  baseUrl: string;
+  port: number;
+  /** messages accepted (answered 201) */
+  messages: RecordedMessage[];
+  /** every request, including refused ones */
+  requests: RecordedTwilioRequest[];
+  /** answer the next n requests with `status` and a Twilio-shaped error body (or `body`) */
+  failNext(n: number, status?: number, body?: string | object): void;
+  /**
+   * Decide the reply yourself (may be async, e.g. to delay it); return undefined for the normal
+   * handling. Pass null to remove it.
+   */
+  respondWith(fn: ((req: RecordedTwilioRequest) => StandInReply | undefined | Promise<StandInReply | undefined>) | null): void;
+  waitForMessages(n: number, timeoutMs?: number): Promise<RecordedMessage[]>;
+  close(): Promise<void>;
+}
+
+const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+
+export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Promise<TwilioStandIn> {
+  const messages: RecordedMessage[] = [];
+  const requests: RecordedTwilioRequest[] = [];
+  const failures = new FailureQueue();
+  let responder: Parameters<TwilioStandIn['respondWith']>[0] = null;
+
+  const http = await listenHttp(async (req, res) => {
+    const receivedAt = preciseNow();
+    const rawBody = (await readBody(req)).toString('utf8');
+    const { user, password } = basicAuth(req);
+    const form = isForm(req) ? Object.fromEntries(new URLSearchParams(rawBody)) : {};
+    const recorded: RecordedTwilioRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: flatHeaders(req),
+      form,
+      rawBody,
+      authUser: user,
+      authPassword: password,
+      receivedAt,
+      remotePort: req.socket.remotePort ?? 0,
+    };
+    requests.push(recorded);
+
+    const forced = failures.take() ?? (responder ? await responder(recorded) : undefined);
+    if (forced) return sendReply(res, forced);
+
+    const pathname = new URL(recorded.path, 'http://stand-in').pathname;
+    const match = MESSAGES_PATH.exec(pathname);
+    if (!match || recorded.method !== 'POST') {
+      return sendReply(res, twilioError(404, 20404, `The requested resource ${pathname} was not found`));
+    }
+    const accountSid = decodeURIComponent(match[1] ?? '');
+    if (user !== accountSid || password === null || (options.authToken !== undefined && password !== options.authToken)) {
+      return sendReply(res, twilioError(401, 20003, 'Authenticate'));
+    }
+    if (!form.To) return sendReply(res, twilioError(400, 21604, "A 'To' phone number is required."));
+    if (!form.From && !form.MessagingServiceSid) {
+      return sendReply(res, twilioError(400, 21603, "A 'From' phone number is required."));
+    }
+    if (!form.Body && !form.MediaUrl && !form.ContentSid) {
+      return sendReply(res, twilioError(400, 21602, 'Message body is required.'));
+    }
+
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    messages.push({
+      sid,
+      accountSid,
+      to: form.To,
+      from: form.From ?? '',
+      body: form.Body ?? '',
+      statusCallback: form.StatusCallback ?? null,
+      authUser: user,
+      params: form,
+      receivedAt,
+    });
+    const now = new Date().toUTCString().replace('GMT', '+0000');
+    sendReply(res, {
+      status: 201,
+      body: {
+        account_sid: accountSid,
+        api_version: '2010-04-01',
+        body: form.Body ?? '',
+        date_created: now,
+        date_sent: null,
+        date_updated: now,
+        direction: 'outbound-api',
+        error_code: null,
+        error_message: null,
+        from: form.From ?? null,
+        messaging_service_sid: form.MessagingServiceSid ?? null,
+        num_media: '0',
+        num_segments: '1',
+        price: null,
+        price_unit: 'USD',
+        sid,
+        status: 'queued',
+        subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json` },
+        to: form.To,
+        uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
+      },
+    });
+  });
+
+  return {
+    baseUrl: http.baseUrl,
+    port: http.port,
+    messages,
+    requests,
+    failNext(n, status = 500, body) {
+      failures.push(n, { status, body: body ?? twilioError(status, status === 429 ? 20429 : 20500, status === 429 ? 'Too Many Requests' : 'Internal Server Error').body });
+    },
+    respondWith(fn) {
+      responder = fn;
+    },
+    waitForMessages(n, timeoutMs = 5000) {
+      return waitFor(() => messages.length >= n && messages.slice(0, n), { timeoutMs, what: `${n} Twilio message(s), have ${messages.length}` });
+    },
+    close: http.close,
+  };
+}
+
+/** Twilio's error body: `{ code, message, more_info, status }`. */
+export function twilioError(status: number, code: number, message: string): StandInReply & { body: object } {
+  return { status, body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status } };
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+function basicAuth(req: IncomingMessage): { user: string | null; password: string | null } {
+  const header = req.headers.authorization ?? '';
+  const match = /^Basic\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) return { user: null, password: null };
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? { user: decoded, password: null } : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
