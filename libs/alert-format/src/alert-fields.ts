@@ -87,7 +87,15 @@ export function jsonInput(value: unknown): string {
   } catch {
     text = undefined;
   }
-  return cutInput(text ?? String(value));
+  if (text === undefined) {
+    // String() of a deeply nested array recurses as deep as JSON.stringify did, so it fails too.
+    try {
+      text = String(value);
+    } catch {
+      text = Array.isArray(value) ? '[…nested too deep to show…]' : '(not showable)';
+    }
+  }
+  return cutInput(text);
 }
 
 function cutChars(value: string, end: number): string {

@@ -7,6 +7,14 @@ export interface BatcherOptions {
   maxAlertsPerJob: number;
   /** most flushes (Redis writes) in flight at once */
   maxFlushesInFlight: number;
+  /** most batches waiting for a flush; beyond it Redis is not keeping up and ingest refuses (503) rather than hoard memory */
+  maxPendingBatches: number;
+}
+
+export class IngestBackedUpError extends Error {
+  constructor() {
+    super('ingest is backed up: Redis is not taking writes fast enough');
+  }
 }
 
 interface OpenBatch {
@@ -33,7 +41,7 @@ export class IngestBatcher {
 
   constructor(
     private readonly producer: JobProducer,
-    private readonly options: BatcherOptions = { maxAlertsPerJob: 1000, maxFlushesInFlight: 4 },
+    private readonly options: BatcherOptions = { maxAlertsPerJob: 1000, maxFlushesInFlight: 4, maxPendingBatches: 200 },
   ) {}
 
   submit(
@@ -41,6 +49,7 @@ export class IngestBatcher {
     rejected: readonly QueuedRejection[],
     laneOf: (alert: QueuedAlert) => QueueName = () => QueueName.triage,
   ): Promise<void> {
+    if (this.pending.length >= this.options.maxPendingBatches) return Promise.reject(new IngestBackedUpError());
     const touched = new Set<Promise<void>>();
     const open = new Map<QueueName, OpenBatch>();
     const batchFor = (queue: QueueName) => {

@@ -33,6 +33,8 @@ export function startQueueWorker(options: {
       connection: createRedisConnection(options.redisUrl, 'worker', `${options.queue}-worker`),
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // handlers are idempotent: a job whose worker died mid-run is simply run again, however often
+      maxStalledCount: 100,
       settings: { backoffStrategy: cappedExponentialBackoff },
     },
   );

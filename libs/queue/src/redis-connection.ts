@@ -10,6 +10,8 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker', 
     connectionName: `klaxon-${name}`,
     maxRetriesPerRequest: role === 'worker' ? null : 2,
     enableOfflineQueue: role === 'worker',
+    // a Redis that holds the connection but stops answering must become a 503, not a hung request
+    ...(role === 'producer' ? { commandTimeout: 5_000 } : {}),
     enableReadyCheck: true,
     lazyConnect: false,
   };

@@ -17,6 +17,7 @@ describe('parseAlertListQuery', () => {
     [{ status: 'RESOLVED' }, { statuses: ['resolved'] }],
     [{ priority: 'P0,p1' }, { priorities: ['P0', 'P1'] }],
     [{ q: '  web-01 ' }, { q: 'web-01' }],
+    [{ q: 'web\u0000-01' }, { q: 'web -01' }],
     [{ silenced: 'true' }, { silenced: true }],
     [{ silenced: 'false' }, { silenced: false }],
     [{ limit: '5', cursor: '4711' }, { limit: 5, after: 4711 }],
@@ -31,6 +32,7 @@ describe('parseAlertListQuery', () => {
     [{ limit: '0' }, 'limit must be a whole number from 1 to 500'],
     [{ limit: '501' }, 'limit must be a whole number from 1 to 500'],
     [{ cursor: 'abc' }, 'cursor is not one this API gave out'],
+    [{ q: ['a', 'b'] }, 'q must be given once'],
   ])('refuses %j', (query, message) => {
     expect(() => parseAlertListQuery(query)).toThrow(new AlertQueryError(message));
   });

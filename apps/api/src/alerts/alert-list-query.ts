@@ -44,7 +44,10 @@ export function parseAlertListQuery(query: Record<string, unknown>): AlertListFi
     after = Number(query.cursor);
     if (!Number.isSafeInteger(after) || after < 1) throw new AlertQueryError('cursor is not one this API gave out');
   }
-  const q = typeof query.q === 'string' && query.q.trim() !== '' ? query.q.trim().slice(0, 200) : null;
+  if (query.q !== undefined && typeof query.q !== 'string') throw new AlertQueryError('q must be given once');
+  // PostgreSQL cannot compare text with NUL in it; no alert holds control characters anyway
+  const text = typeof query.q === 'string' ? query.q.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() : '';
+  const q = text !== '' ? text.slice(0, 200) : null;
   return {
     statuses: statuses.length > 0 ? (statuses as AlertStatus[]) : ['firing', 'acknowledged'],
     priorities,

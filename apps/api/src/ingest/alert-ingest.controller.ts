@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   TooManyAlertsError,
+  jsonInput,
   parseAlertLines,
   parseAlertmanagerWebhook,
   parseJsonAlerts,
@@ -41,7 +42,7 @@ export class AlertIngestController {
       if (type === 'application/x-www-form-urlencoded' || (isJson(type) && isPlainObject(body))) {
         return parseOpenFalconCallback(body as Record<string, unknown>);
       }
-      if (isJson(type)) return { alerts: [], rejected: [{ line: 1, input: JSON.stringify(body).slice(0, 200), error: 'body must be a JSON object of callback parameters' }] };
+      if (isJson(type)) return { alerts: [], rejected: [{ line: 1, input: jsonInput(body), error: 'body must be a JSON object of callback parameters' }] };
       return null;
     });
   }

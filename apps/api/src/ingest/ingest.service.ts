@@ -27,8 +27,10 @@ export class IngestService {
   ) {}
 
   /** The integration whose token the request carries (Bearer header or ?token=); 401 otherwise. */
-  authenticate(authorization: string | undefined, queryToken: string | undefined): string {
-    let token = queryToken;
+  authenticate(authorization: string | undefined, queryToken: unknown): string {
+    // `?token=a&token=b` arrives as an array: only a single token is one
+    let token = typeof queryToken === 'string' ? queryToken : undefined;
+    if (queryToken !== undefined && token === undefined) throw this.unauthorized('give the integration token once');
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw this.unauthorized('the Authorization header must be "Bearer <integration token>"');

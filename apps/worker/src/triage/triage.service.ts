@@ -7,6 +7,7 @@ import { KlaxonMetrics } from '@klaxon/observability';
 import { JobName, JobProducer, NOTIFY_QUEUE, type TierName, type TriageBatchPayload } from '@klaxon/queue';
 import { fingerprintOf, planTriage, type TriageItem, type TriageOutcome } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
+import { PagingService } from '../notify/paging.service';
 import { AlertClassifier } from './alert-classifier';
 
 /** Applies a batch of accepted alerts: dedup, lifecycle, timeline (SPEC §4). */
@@ -18,6 +19,7 @@ export class TriageService {
     private readonly replyCodes: ReplyCodeRepository,
     private readonly producer: JobProducer,
     private readonly config: ConfigStore,
+    private readonly paging: PagingService,
     private readonly metrics: KlaxonMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -37,7 +39,6 @@ export class TriageService {
       return result;
     }
     const { outcome } = result;
-    await this.followUp(outcome);
     const now = Date.now();
     for (const alert of payload.alerts) this.metrics.endToEndLatency.observe({ stage: 'triaged' }, (now - alert.receivedAt) / 1000);
     this.metrics.triaged.inc({ outcome: 'opened' }, outcome.opened.length);
@@ -45,20 +46,27 @@ export class TriageService {
     this.metrics.triaged.inc({ outcome: 'deduplicated' }, outcome.deduplicated);
     this.metrics.triaged.inc({ outcome: 'stale' }, outcome.stale);
     this.metrics.triaged.inc({ outcome: 'ok-without-alert' }, outcome.okWithoutAlert);
+    await this.followUp(outcome);
     return result;
   }
 
   /**
-   * Pages for opened alerts and recovery notices for resolved ones, each on
-   * its tier's queue; job ids make replays harmless. Digest tiers are paged
-   * by their digest, not alert by alert.
+   * Pages for opened alerts and recovery notices for resolved ones. A tier
+   * that pages at once (no grouping window: critical) is paged right here, one
+   * queue hop sooner; if this worker dies meanwhile, the batch's retry replays
+   * its follow-ups and paging picks up where it stopped. Other tiers go to
+   * their queues; job ids make replays harmless. Digest tiers are paged by
+   * their digest, not alert by alert.
    */
   private async followUp(outcome: TriageOutcome): Promise<void> {
-    await this.replyCodes.releaseForAlerts(outcome.resolved);
     const tiers = this.config.config.tiers;
     const paged = (tier: string) => tiers[tier as TierName]?.digestEveryMs === undefined;
+    const atOnce = (tier: string) => tiers[tier as TierName]?.groupWindowMs === 0;
+    const pages = outcome.pages.filter((p) => paged(p.tier));
     await Promise.all([
-      ...outcome.pages.filter((p) => paged(p.tier)).map(({ alertId, tier }) =>
+      ...pages.filter((p) => atOnce(p.tier)).map(({ alertId }) => this.paging.page({ alertId, step: 0, round: 0 })),
+      this.replyCodes.releaseForAlerts(outcome.resolved),
+      ...pages.filter((p) => !atOnce(p.tier)).map(({ alertId, tier }) =>
         // the tier is in the id: an alert raised to a more urgent tier is paged again, by that tier's channels
         this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.pageAlert, { alertId, step: 0, round: 0 }, { jobId: `page-${alertId}-0-0-${tier}` }),
       ),

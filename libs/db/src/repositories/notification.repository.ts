@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../prisma.service';
+import { pgJson } from './alert.repository';
 
 export type NotificationKind = 'page' | 'recovery';
 
@@ -38,22 +39,20 @@ const STALE_SENDING_SECONDS = 60;
 export class NotificationRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Creates the drafts that do not exist yet and returns all of them, existing ones included. */
+  /** Creates the drafts that do not exist yet and returns all of them, existing ones included (one round trip). */
   async createMany(drafts: readonly NotificationDraft[]): Promise<NotificationRecord[]> {
     if (drafts.length === 0) return [];
-    const rows = JSON.stringify(
+    const rows = pgJson(
       drafts.map((d) => ({ key: d.key, alert_id: d.alertId, user_id: d.userId, channel: d.channel, address: d.address, kind: d.kind, meta: d.meta })),
     );
-    await this.prisma.$executeRawUnsafe(
+    // DO UPDATE (a no-op write) rather than DO NOTHING, so RETURNING gives the existing rows too
+    return this.prisma.$queryRawUnsafe<NotificationRecord[]>(
       `INSERT INTO notifications (id, key, alert_id, user_id, channel, address, kind, meta, updated_at)
        SELECT gen_random_uuid(), x.key, x.alert_id, x.user_id, x.channel, x.address, x.kind, x.meta, now()
        FROM jsonb_to_recordset($1::jsonb) AS x(key text, alert_id uuid, user_id text, channel text, address text, kind text, meta jsonb)
-       ON CONFLICT (key) DO NOTHING`,
+       ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
+       RETURNING ${COLUMNS}`,
       rows,
-    );
-    return this.prisma.$queryRawUnsafe<NotificationRecord[]>(
-      `SELECT ${COLUMNS} FROM notifications WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY created_at, key`,
-      JSON.stringify(drafts.map((d) => d.key)),
     );
   }
 
@@ -91,7 +90,7 @@ export class NotificationRepository {
         record.alertId,
         record.userId,
         viaOf(record.channel),
-        JSON.stringify(detail),
+        pgJson(detail),
       ),
     ]);
   }
@@ -115,7 +114,7 @@ export class NotificationRepository {
         record.alertId,
         record.userId,
         viaOf(record.channel),
-        JSON.stringify({ ...detail, error }),
+        pgJson({ ...detail, error }),
       ),
     ]);
   }

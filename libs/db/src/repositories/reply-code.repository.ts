@@ -12,28 +12,35 @@ const QUARANTINE_HOURS = 24;
 export class ReplyCodeRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The code this phone has for the alert, assigning one on first use. */
+  /**
+   * The code this phone has for the alert, assigning one on first use, in one
+   * statement. Two assignments racing for one number: the partial unique index
+   * lets one win, and the other takes the next free number.
+   */
   async codeFor(phone: string, alertId: string): Promise<number> {
-    return this.prisma.$transaction(async (tx) => {
-      // One assignment per phone at a time: two pages to one phone must not take the same number.
-      await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', `reply-code:${phone}`);
-      const held = await tx.$queryRawUnsafe<{ code: number }[]>(
-        'SELECT code FROM reply_codes WHERE phone = $1 AND alert_id = $2::uuid AND released_at IS NULL',
+    for (let attempt = 0; ; attempt++) {
+      const rows = await this.prisma.$queryRawUnsafe<{ code: number }[]>(
+        `WITH held AS (
+           SELECT code FROM reply_codes WHERE phone = $1 AND alert_id = $2::uuid AND released_at IS NULL
+         ), taken AS (
+           SELECT code FROM reply_codes WHERE phone = $1 AND (released_at IS NULL OR released_at > now() - make_interval(hours => $3))
+         ), assigned AS (
+           INSERT INTO reply_codes (phone, code, alert_id)
+           SELECT $1, free.code, $2::uuid
+           FROM (SELECT min(n) AS code FROM generate_series(1, (SELECT count(*) + 1 FROM taken)::int) AS n
+                 WHERE n NOT IN (SELECT code FROM taken)) AS free
+           WHERE NOT EXISTS (SELECT 1 FROM held)
+           ON CONFLICT DO NOTHING
+           RETURNING code
+         )
+         SELECT code FROM held UNION ALL SELECT code FROM assigned`,
         phone,
         alertId,
-      );
-      if (held[0]) return held[0].code;
-      const free = await tx.$queryRawUnsafe<{ code: number }[]>(
-        `SELECT min(n)::int AS code FROM generate_series(1, (SELECT count(*) + 1 FROM reply_codes WHERE phone = $1)::int) AS n
-         WHERE n NOT IN (SELECT code FROM reply_codes WHERE phone = $1
-                         AND (released_at IS NULL OR released_at > now() - make_interval(hours => $2)))`,
-        phone,
         QUARANTINE_HOURS,
       );
-      const code = free[0]!.code;
-      await tx.$executeRawUnsafe('INSERT INTO reply_codes (phone, code, alert_id) VALUES ($1, $2, $3::uuid)', phone, code, alertId);
-      return code;
-    });
+      if (rows[0]) return rows[0].code;
+      if (attempt >= 5) throw new Error(`could not assign a reply code for ${alertId}`);
+    }
   }
 
   /** The alert is closed: its codes start their quarantine. */

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { testEnv } from '../../testing/src/test-env';
+import { deleteRedisKeys } from '../../testing/src/klaxon-processes';
+import { IngestBackedUpError, IngestBatcher } from './ingest-batcher';
+import { JobProducer } from './job-producer';
+import { QueueName, type QueuedAlert, type TriageBatchPayload } from './jobs';
+
+const alert = (host: string, priority: QueuedAlert['priority'] = 'P3'): QueuedAlert => ({
+  id: randomBytes(4).toString('hex'),
+  seq: 0,
+  receivedAt: Date.now(),
+  integration: 'test',
+  source: 'test',
+  priority,
+  status: 'PROBLEM',
+  host,
+  ip: '',
+  message: 'm',
+});
+
+describe('IngestBatcher (real Redis, real BullMQ)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let producer: JobProducer;
+  const jobs = async (queue: QueueName) => {
+    const q = new Queue(queue, { connection: redis, prefix });
+    const list = await q.getJobs(['waiting', 'prioritized']);
+    await q.close();
+    return list.map((j) => j.data as TriageBatchPayload);
+  };
+
+  beforeEach(() => {
+    redis = new Redis(testEnv().redisUrl, { maxRetriesPerRequest: null });
+    prefix = `{kt-batcher-${randomBytes(4).toString('hex')}}`;
+    producer = new JobProducer(redis, prefix);
+  });
+
+  afterEach(async () => {
+    await producer.close();
+    await deleteRedisKeys(prefix);
+    redis.disconnect();
+  });
+
+  it('writes concurrent requests in a few jobs, each request durable when its promise resolves', async () => {
+    const batcher = new IngestBatcher(producer);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.submit([alert(`h${i}`)], [])));
+    const written = await jobs(QueueName.triage);
+    expect(written.flatMap((p) => p.alerts.map((a) => a.host)).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `h${i}`).sort());
+    expect(written.length).toBeLessThan(10);
+  });
+
+  it('numbers alerts from one Redis counter in the order they were submitted', async () => {
+    const batcher = new IngestBatcher(producer);
+    await batcher.submit([alert('a'), alert('b'), alert('c')], []);
+    await batcher.submit([alert('d')], []);
+    const seqs = (await jobs(QueueName.triage)).flatMap((p) => p.alerts).sort((x, y) => x.seq - y.seq).map((a) => a.host);
+    expect(seqs).toEqual(['a', 'b', 'c', 'd']);
+    expect(Number(await redis.get(`${prefix}:ingest-seq`))).toBe(4);
+  });
+
+  it('splits a big request across jobs and sends each lane to its own queue', async () => {
+    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 10, maxFlushesInFlight: 4, maxPendingBatches: 100 });
+    const alerts = [...Array.from({ length: 25 }, (_, i) => alert(`low-${i}`)), alert('urgent', 'P0')];
+    await batcher.submit(alerts, [{ receivedAt: 0, integration: 't', endpoint: 'lines', line: 3, input: 'x', error: 'bad' }], (a) =>
+      a.priority === 'P0' ? QueueName.triageUrgent : QueueName.triage,
+    );
+    const low = await jobs(QueueName.triage);
+    const urgent = await jobs(QueueName.triageUrgent);
+    expect(low.map((p) => p.alerts.length).sort((a, b) => a - b)).toEqual([5, 10, 10]);
+    expect(low.flatMap((p) => p.rejected)).toHaveLength(1);
+    expect(urgent.map((p) => p.alerts.map((a) => a.host))).toEqual([['urgent']]);
+  });
+
+  it('refuses at once when too many batches wait for Redis', async () => {
+    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 1, maxFlushesInFlight: 1, maxPendingBatches: 3 });
+    const first = batcher.submit([alert('a'), alert('b'), alert('c')], []);
+    await expect(batcher.submit([alert('d')], [])).rejects.toBeInstanceOf(IngestBackedUpError);
+    await first;
+  });
+});
