@@ -268,7 +268,8 @@ async function ingestPhase(key, title, bodies, linesPerRequest, duration) {
     backlogAlertsAtEnd: atEnd.accepted - atEnd.applied,
     triagePausedDuringLoad: opts.pauseWorker,
     drain,
-    drainAlertsPerSec: drain.drained && drain.seconds > 0 ? round((after.applied - atEnd.applied) / drain.seconds, 0) : null,
+    // only meaningful for a real backlog: the drain is polled every 200 ms
+    drainAlertsPerSec: drain.drained && drain.seconds >= 1 ? round((after.applied - atEnd.applied) / drain.seconds, 0) : null,
     redisUsedMB: { before: before.redisUsedMB, endOfLoad: atEnd.redisUsedMB, afterDrain: after.redisUsedMB },
     benchPrefixAfterDrain: await prefixMemory(),
     triageJobs: jobsBetween(before, after),
@@ -456,7 +457,7 @@ function printTables() {
   );
   out.push(
     `Klaxon bench — ${m.nproc} cores (${m.cpuModel}), node ${m.node}; PostgreSQL ${results.stack?.postgres ?? '?'}, Redis ${results.stack?.redis ?? '?'}; ` +
-      `api + ${opts.workers} worker, load generator, PostgreSQL and Redis all share these cores`,
+      `api + ${opts.workers} worker${opts.workers === 1 ? '' : 's'}, load generator, PostgreSQL and Redis all share these cores`,
   );
   if (p.idle) {
     const r = p.idle;

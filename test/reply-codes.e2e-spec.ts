@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { PrismaService, ReplyCodeRepository } from '@klaxon/db';
+import { ReplyCodeRepository, SqlPool } from '@klaxon/db';
 import { createTestDatabase, queryRows, type TestDatabase } from '@klaxon/testing';
 
 let db: TestDatabase;
-let prisma: PrismaService;
+let sql: SqlPool;
 let codes: ReplyCodeRepository;
 
 async function newAlert(): Promise<string> {
@@ -19,13 +19,13 @@ async function newAlert(): Promise<string> {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  prisma = new PrismaService(db.url);
-  await prisma.onModuleInit();
-  codes = new ReplyCodeRepository(prisma);
+  sql = new SqlPool(db.url);
+  await sql.onModuleInit();
+  codes = new ReplyCodeRepository(sql);
 });
 
 afterAll(async () => {
-  await prisma?.onApplicationShutdown();
+  await sql?.onApplicationShutdown();
   await db?.drop();
 });
 

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DATABASE_URL, PrismaService } from './prisma.service';
+import { SqlPool } from './sql-pool.service';
 import { AlertRepository } from './repositories/alert.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { RejectedInputRepository } from './repositories/rejected-input.repository';
@@ -14,8 +15,8 @@ export class DbModule {
   static forRoot(databaseUrl: string): DynamicModule {
     return {
       module: DbModule,
-      providers: [{ provide: DATABASE_URL, useValue: databaseUrl }, PrismaService, ...repositories],
-      exports: [PrismaService, ...repositories],
+      providers: [{ provide: DATABASE_URL, useValue: databaseUrl }, PrismaService, SqlPool, ...repositories],
+      exports: [PrismaService, SqlPool, ...repositories],
     };
   }
 }

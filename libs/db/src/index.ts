@@ -1,5 +1,6 @@
 export { DbModule } from './db.module';
 export { PrismaService, DATABASE_URL } from './prisma.service';
+export { SqlPool, type SqlExecutor } from './sql-pool.service';
 export * from './repositories/alert.repository';
 export * from './repositories/notification.repository';
 export * from './repositories/rejected-input.repository';

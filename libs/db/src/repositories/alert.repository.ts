@@ -4,9 +4,10 @@ import type { OpenAlertSnapshot, TriageOutcome, TriagePlan, TriageState } from '
 import type { Priority } from '@klaxon/alert-format';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
+import { SqlPool, type SqlExecutor } from '../sql-pool.service';
 import type { AlertDetail, AlertListFilter, AlertPage, AlertSummary, ActionVia } from '../domain';
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlExecutor;
 
 export interface TriageBatchResult {
   /** false when this batch had already been applied (a retried job) */
@@ -25,7 +26,10 @@ const json = pgJson;
 
 @Injectable()
 export class AlertRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sql: SqlPool,
+  ) {}
 
   /**
    * Applies one triage batch in one transaction: exactly once per batch id,
@@ -40,26 +44,22 @@ export class AlertRepository {
     rejected: readonly QueuedRejection[],
     plan: (state: TriageState) => TriagePlan,
   ): Promise<TriageBatchResult> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const claimed = await tx.$queryRawUnsafe<{ id: string }[]>(
-          'INSERT INTO triage_batches (id, alerts) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id',
-          batchId,
-          fingerprints.length,
-        );
-        if (claimed.length === 0) {
-          const rows = await tx.$queryRawUnsafe<{ outcome: TriageOutcome }[]>('SELECT outcome FROM triage_batches WHERE id = $1', batchId);
-          return { applied: false, outcome: rows[0]!.outcome };
-        }
-        if (rejected.length > 0) await insertRejected(tx, rejected);
-        const distinct = [...new Set(fingerprints)];
-        const triagePlan = plan(distinct.length > 0 ? await lockAndLoad(tx, distinct) : { open: new Map(), lastOk: new Map() });
-        await writePlan(tx, triagePlan);
-        await tx.$executeRawUnsafe('UPDATE triage_batches SET outcome = $2::jsonb WHERE id = $1', batchId, json(triagePlan.outcome));
-        return { applied: true, outcome: triagePlan.outcome };
-      },
-      { timeout: 60_000, maxWait: 30_000 },
-    );
+    return this.sql.transaction(async (tx) => {
+      const claimed = await tx.query('INSERT INTO triage_batches (id, alerts) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id', [
+        batchId,
+        fingerprints.length,
+      ]);
+      if (claimed.length === 0) {
+        const rows = await tx.query<{ outcome: TriageOutcome }>('SELECT outcome FROM triage_batches WHERE id = $1', [batchId]);
+        return { applied: false, outcome: rows[0]!.outcome };
+      }
+      if (rejected.length > 0) await insertRejected(tx, rejected);
+      const distinct = [...new Set(fingerprints)];
+      const triagePlan = plan(distinct.length > 0 ? await lockAndLoad(tx, distinct) : { open: new Map(), lastOk: new Map() });
+      await writePlan(tx, triagePlan);
+      await tx.query('UPDATE triage_batches SET outcome = $2::jsonb WHERE id = $1', [batchId, json(triagePlan.outcome)]);
+      return { applied: true, outcome: triagePlan.outcome };
+    });
   }
 
   async list(filter: AlertListFilter): Promise<AlertPage> {
@@ -115,9 +115,18 @@ export class AlertRepository {
     };
   }
 
+  /** One alert by id, on the paging hot path (node-postgres, not Prisma: see SqlPool). */
   async findById(id: string): Promise<AlertSummary | null> {
-    const row = await this.prisma.alert.findUnique({ where: { id } });
-    return row ? toSummary(row) : null;
+    const rows = await this.sql.query<AlertSummary & { number: string }>(
+      `SELECT id, number::text AS number, priority, status::text AS status, host, ip, message, count,
+              first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", acknowledged_by AS "acknowledgedBy",
+              acknowledged_via::text AS "acknowledgedVia", resolved_by AS "resolvedBy", resolved_via::text AS "resolvedVia",
+              silenced, tier, policy, source, fingerprint, labels
+       FROM alerts WHERE id = $1::uuid`,
+      [id],
+    );
+    const row = rows[0];
+    return row ? { ...row, number: Number(row.number) } : null;
   }
 
 }
@@ -148,31 +157,32 @@ function toSummary(row: Prisma.AlertGetPayload<object>): AlertSummary {
 }
 
 async function insertRejected(tx: Tx, rejected: readonly QueuedRejection[]): Promise<void> {
-  await tx.$executeRawUnsafe(
+  await tx.query(
     `INSERT INTO rejected_inputs (received_at, integration, endpoint, line, input, error)
      SELECT to_timestamp(x.received_at / 1000.0), x.integration, x.endpoint, x.line, x.input, x.error
      FROM jsonb_to_recordset($1::jsonb) AS x(received_at bigint, integration text, endpoint text, line int, input text, error text)`,
-    json(rejected.map((r) => ({ ...r, received_at: r.receivedAt }))),
+    [json(rejected.map((r) => ({ ...r, received_at: r.receivedAt })))],
   );
 }
 
 async function lockAndLoad(tx: Tx, fingerprints: readonly string[]): Promise<TriageState> {
   const list = json(fingerprints);
   // Sorted, so that two workers taking overlapping sets wait instead of deadlocking.
-  await tx.$queryRawUnsafe(
+  await tx.query(
     `SELECT count(pg_advisory_xact_lock(h)) FROM (
        SELECT DISTINCT hashtextextended(f, 0) AS h FROM jsonb_array_elements_text($1::jsonb) AS f ORDER BY h
      ) AS locks`,
-    list,
+    [list],
   );
-  const open = await tx.$queryRawUnsafe<{ id: string; fingerprint: string; priority: Priority; tier: string | null; last_problem_seq: bigint }[]>(
+  // bigint columns arrive as strings from node-postgres
+  const open = await tx.query<{ id: string; fingerprint: string; priority: Priority; tier: string | null; last_problem_seq: string }>(
     `SELECT id, fingerprint, priority, tier, last_problem_seq FROM alerts
      WHERE status <> 'resolved' AND fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
-    list,
+    [list],
   );
-  const oks = await tx.$queryRawUnsafe<{ fingerprint: string; last_ok_seq: bigint; last_ok_at: Date }[]>(
+  const oks = await tx.query<{ fingerprint: string; last_ok_seq: string; last_ok_at: Date }>(
     `SELECT fingerprint, last_ok_seq, last_ok_at FROM fingerprint_states WHERE fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
-    list,
+    [list],
   );
   return {
     open: new Map(
@@ -187,7 +197,7 @@ async function lockAndLoad(tx: Tx, fingerprints: readonly string[]): Promise<Tri
 
 async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
   if (plan.newAlerts.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.query(
       `INSERT INTO alerts (id, fingerprint, dedup_key, priority, status, host, ip, message, source, labels, tier, policy,
                            count, first_seen_at, last_seen_at, last_problem_seq, resolved_at, resolved_by, resolved_via, updated_at)
        SELECT x.id, x.fingerprint, x.dedup_key, x.priority,
@@ -199,7 +209,7 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
               message text, source text, labels jsonb, tier text, policy text, count int, first_seen_at timestamptz,
               last_seen_at timestamptz, last_problem_seq bigint, resolved_at timestamptz, resolved_by text)) WITH ORDINALITY AS x
        ORDER BY x.ordinality`,
-      json(
+      [json(
         plan.newAlerts.map((a) => ({
           id: a.id,
           fingerprint: a.fingerprint,
@@ -219,11 +229,11 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
           resolved_at: a.resolvedAt,
           resolved_by: a.resolvedBy,
         })),
-      ),
-    );
+      )],
+  );
   }
   if (plan.updates.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.query(
       `UPDATE alerts AS a SET
          count = a.count + x.count_delta,
          last_seen_at = GREATEST(a.last_seen_at, x.last_seen_at),
@@ -239,7 +249,7 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, count_delta int, last_seen_at timestamptz, last_problem_seq bigint,
               priority text, tier text, policy text, resolved_at timestamptz, resolved_by text)
        WHERE a.id = x.id`,
-      json(
+      [json(
         plan.updates.map((u) => ({
           id: u.id,
           count_delta: u.countDelta,
@@ -251,28 +261,28 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
           resolved_at: u.resolvedAt,
           resolved_by: u.resolvedBy,
         })),
-      ),
-    );
+      )],
+  );
   }
   if (plan.events.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.query(
       `INSERT INTO alert_events (alert_id, at, type, actor, via, detail)
        SELECT x.alert_id, x.at, x.type::"AlertEventType", x.actor, x.via::"ActionVia", x.detail
        FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (alert_id uuid, at timestamptz, type text, actor text, via text, detail jsonb))
             WITH ORDINALITY AS x
        ORDER BY x.ordinality`,
-      json(plan.events.map((e) => ({ alert_id: e.alertId, at: e.at, type: e.type, actor: e.actor, via: e.via, detail: e.detail }))),
-    );
+      [json(plan.events.map((e) => ({ alert_id: e.alertId, at: e.at, type: e.type, actor: e.actor, via: e.via, detail: e.detail })))],
+  );
   }
   if (plan.okMemory.length > 0) {
-    await tx.$executeRawUnsafe(
+    await tx.query(
       `INSERT INTO fingerprint_states (fingerprint, last_ok_seq, last_ok_at)
        SELECT x.fingerprint, x.last_ok_seq, x.last_ok_at
        FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, last_ok_seq bigint, last_ok_at timestamptz)
        ON CONFLICT (fingerprint) DO UPDATE SET
          last_ok_seq = GREATEST(fingerprint_states.last_ok_seq, EXCLUDED.last_ok_seq),
          last_ok_at = GREATEST(fingerprint_states.last_ok_at, EXCLUDED.last_ok_at)`,
-      json(plan.okMemory.map((m) => ({ fingerprint: m.fingerprint, last_ok_seq: m.lastOkSeq, last_ok_at: m.lastOkAt }))),
-    );
+      [json(plan.okMemory.map((m) => ({ fingerprint: m.fingerprint, last_ok_seq: m.lastOkSeq, last_ok_at: m.lastOkAt })))],
+  );
   }
 }

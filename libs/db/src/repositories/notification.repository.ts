@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../prisma.service';
+import { SqlPool } from '../sql-pool.service';
 import { pgJson } from './alert.repository';
 
 export type NotificationKind = 'page' | 'recovery';
@@ -37,7 +37,7 @@ const STALE_SENDING_SECONDS = 60;
  */
 @Injectable()
 export class NotificationRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly sql: SqlPool) {}
 
   /** Creates the drafts that do not exist yet and returns all of them, existing ones included (one round trip). */
   async createMany(drafts: readonly NotificationDraft[]): Promise<NotificationRecord[]> {
@@ -46,18 +46,18 @@ export class NotificationRepository {
       drafts.map((d) => ({ key: d.key, alert_id: d.alertId, user_id: d.userId, channel: d.channel, address: d.address, kind: d.kind, meta: d.meta })),
     );
     // DO UPDATE (a no-op write) rather than DO NOTHING, so RETURNING gives the existing rows too
-    return this.prisma.$queryRawUnsafe<NotificationRecord[]>(
+    return this.sql.query<NotificationRecord>(
       `INSERT INTO notifications (id, key, alert_id, user_id, channel, address, kind, meta, updated_at)
        SELECT gen_random_uuid(), x.key, x.alert_id, x.user_id, x.channel, x.address, x.kind, x.meta, now()
        FROM jsonb_to_recordset($1::jsonb) AS x(key text, alert_id uuid, user_id text, channel text, address text, kind text, meta jsonb)
        ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
        RETURNING ${COLUMNS}`,
-      rows,
+      [rows],
     );
   }
 
   async findById(id: string): Promise<NotificationRecord | null> {
-    const rows = await this.prisma.$queryRawUnsafe<NotificationRecord[]>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1::uuid`, id);
+    const rows = await this.sql.query<NotificationRecord>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1::uuid`, [id]);
     return rows[0] ?? null;
   }
 
@@ -67,69 +67,58 @@ export class NotificationRepository {
    * after a success, never send it twice.
    */
   async claim(id: string): Promise<NotificationRecord | null> {
-    const rows = await this.prisma.$queryRawUnsafe<NotificationRecord[]>(
+    const rows = await this.sql.query<NotificationRecord>(
       `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = now()
        WHERE id = $1::uuid AND (status = 'queued' OR (status = 'sending' AND updated_at < now() - make_interval(secs => $2)))
        RETURNING ${COLUMNS}`,
-      id,
-      STALE_SENDING_SECONDS,
+      [id, STALE_SENDING_SECONDS],
     );
     return rows[0] ?? null;
   }
 
-  /** The provider took it: mark it sent and put `notified` on the alert's timeline, together. */
+  /** The provider took it: mark it sent and put `notified` on the alert's timeline, in one statement. */
   async markSent(record: NotificationRecord, providerId: string | null, detail: Record<string, unknown>): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.$executeRawUnsafe(
-        `UPDATE notifications SET status = 'sent', provider_id = $2, error = NULL, updated_at = now() WHERE id = $1::uuid`,
-        record.id,
-        providerId,
-      ),
-      this.prisma.$executeRawUnsafe(
-        `INSERT INTO alert_events (alert_id, type, actor, via, detail) VALUES ($1::uuid, 'notified', $2, $3::"ActionVia", $4::jsonb)`,
-        record.alertId,
-        record.userId,
-        viaOf(record.channel),
-        pgJson(detail),
-      ),
-    ]);
+    await this.sql.query(
+      `WITH sent AS (
+         UPDATE notifications SET status = 'sent', provider_id = $2, error = NULL, updated_at = now() WHERE id = $1::uuid RETURNING alert_id
+       )
+       INSERT INTO alert_events (alert_id, type, actor, via, detail) SELECT alert_id, 'notified', $3, $4::"ActionVia", $5::jsonb FROM sent`,
+      [record.id, providerId, record.userId, viaOf(record.channel), pgJson(detail)],
+    );
   }
 
   /** Not sent because it is no longer needed (the alert was acknowledged or resolved meanwhile). */
   async markSkipped(id: string, reason: string): Promise<void> {
-    await this.prisma.$executeRawUnsafe(`UPDATE notifications SET status = 'skipped', error = $2, updated_at = now() WHERE id = $1::uuid`, id, reason);
+    await this.sql.query(`UPDATE notifications SET status = 'skipped', error = $2, updated_at = now() WHERE id = $1::uuid`, [id, reason]);
   }
 
   /** A retryable failure: back to queued, to be claimed by the retry job. */
   async release(id: string, error: string): Promise<void> {
-    await this.prisma.$executeRawUnsafe(`UPDATE notifications SET status = 'queued', error = $2, updated_at = now() WHERE id = $1::uuid`, id, error);
+    await this.sql.query(`UPDATE notifications SET status = 'queued', error = $2, updated_at = now() WHERE id = $1::uuid`, [id, error]);
   }
 
-  /** A final failure, on the timeline. */
+  /** A final failure, and `failed` on the timeline, in one statement. */
   async markFailed(record: NotificationRecord, error: string, detail: Record<string, unknown>): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.$executeRawUnsafe(`UPDATE notifications SET status = 'failed', error = $2, updated_at = now() WHERE id = $1::uuid`, record.id, error),
-      this.prisma.$executeRawUnsafe(
-        `INSERT INTO alert_events (alert_id, type, actor, via, detail) VALUES ($1::uuid, 'failed', $2, $3::"ActionVia", $4::jsonb)`,
-        record.alertId,
-        record.userId,
-        viaOf(record.channel),
-        pgJson({ ...detail, error }),
-      ),
-    ]);
+    await this.sql.query(
+      `WITH failed AS (
+         UPDATE notifications SET status = 'failed', error = $2, updated_at = now() WHERE id = $1::uuid RETURNING alert_id
+       )
+       INSERT INTO alert_events (alert_id, type, actor, via, detail) SELECT alert_id, 'failed', $3, $4::"ActionVia", $5::jsonb FROM failed`,
+      [record.id, error, record.userId, viaOf(record.channel), pgJson({ ...detail, error })],
+    );
   }
 
   /** Every page of this alert that reached its provider: who gets the recovery notice, and how. */
   async deliveredPages(alertId: string): Promise<NotificationRecord[]> {
-    return this.prisma.$queryRawUnsafe<NotificationRecord[]>(
+    return this.sql.query<NotificationRecord>(
       `SELECT ${COLUMNS} FROM notifications WHERE alert_id = $1::uuid AND kind = 'page' AND status IN ('sent', 'delivered') ORDER BY created_at`,
-      alertId,
+      [alertId],
     );
   }
 
   /** Keys already used for this alert (fallback picks a method not tried yet). */
   async keysFor(alertId: string): Promise<Set<string>> {
-    const rows = await this.prisma.$queryRawUnsafe<{ key: string }[]>(`SELECT key FROM notifications WHERE alert_id = $1::uuid`, alertId);
+    const rows = await this.sql.query<{ key: string }>(`SELECT key FROM notifications WHERE alert_id = $1::uuid`, [alertId]);
     return new Set(rows.map((r) => r.key));
   }
 }

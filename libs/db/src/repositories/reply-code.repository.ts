@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../prisma.service';
+import { SqlPool } from '../sql-pool.service';
 
 /** How long a released code stays out of use, so a late reply never hits another alert. */
 const QUARANTINE_HOURS = 24;
@@ -10,7 +10,7 @@ const QUARANTINE_HOURS = 24;
  */
 @Injectable()
 export class ReplyCodeRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly sql: SqlPool) {}
 
   /**
    * The code this phone has for the alert, assigning one on first use, in one
@@ -19,7 +19,7 @@ export class ReplyCodeRepository {
    */
   async codeFor(phone: string, alertId: string): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      const rows = await this.prisma.$queryRawUnsafe<{ code: number }[]>(
+      const rows = await this.sql.query<{ code: number }>(
         `WITH held AS (
            SELECT code FROM reply_codes WHERE phone = $1 AND alert_id = $2::uuid AND released_at IS NULL
          ), taken AS (
@@ -34,9 +34,7 @@ export class ReplyCodeRepository {
            RETURNING code
          )
          SELECT code FROM held UNION ALL SELECT code FROM assigned`,
-        phone,
-        alertId,
-        QUARANTINE_HOURS,
+        [phone, alertId, QUARANTINE_HOURS],
       );
       if (rows[0]) return rows[0].code;
       if (attempt >= 5) throw new Error(`could not assign a reply code for ${alertId}`);
@@ -46,9 +44,9 @@ export class ReplyCodeRepository {
   /** The alert is closed: its codes start their quarantine. */
   async releaseForAlerts(alertIds: readonly string[]): Promise<void> {
     if (alertIds.length === 0) return;
-    await this.prisma.$executeRawUnsafe(
+    await this.sql.query(
       'UPDATE reply_codes SET released_at = now() WHERE released_at IS NULL AND alert_id IN (SELECT (jsonb_array_elements_text($1::jsonb))::uuid)',
-      JSON.stringify(alertIds),
+      [JSON.stringify(alertIds)],
     );
   }
 }
