@@ -602,11 +602,6 @@ function finish(code) {
 
 async function main() {
   results.machine = machineInfo();
-  results.code = codeInfo();
-  log(
-    `code: commit ${results.code.commit}${results.code.uncommittedChangesInAppsLibs ? ` + ${results.code.uncommittedChangesInAppsLibs} uncommitted files in apps/libs/prisma` : ''}; ` +
-      `dist built ${results.code.distBuilt.api} (api), ${results.code.distBuilt.worker} (worker)`,
-  );
   if (opts.waitQuiet > 0) {
     const until = Date.now() + opts.waitQuiet * 1000;
     let quietFor = 0;
@@ -622,6 +617,11 @@ async function main() {
     log(quietFor >= 3 ? 'machine idle; starting' : 'machine still busy; starting anyway');
     deadline = Date.now() + opts.maxTime * 1000; // the wait does not count against --max-time
   }
+  results.code = codeInfo();
+  log(
+    `code: commit ${results.code.commit}${results.code.uncommittedChangesInAppsLibs ? ` + ${results.code.uncommittedChangesInAppsLibs} uncommitted files in apps/libs/prisma` : ''}; ` +
+      `dist built ${results.code.distBuilt.api} (api), ${results.code.distBuilt.worker} (worker)`,
+  );
   {
     const a = cpuSnapshot([]);
     await sleep(1000);

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     broadcast.close();
   }, logger);
 
-  await app.listen(env.http.port, '0.0.0.0');
+  await app.listen(env.http.port, env.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.http.port;
   logger.info({ port, publicUrl: env.http.publicUrl, config: env.configPath }, 'klaxon api listening');

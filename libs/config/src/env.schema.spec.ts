@@ -22,7 +22,7 @@ describe('loadEnv', () => {
     expect(loadEnv(base, { cwd: '/srv/klaxon' })).toEqual({
       database: { url: base.DATABASE_URL },
       redis: { url: 'redis://127.0.0.1:6379', queuePrefix: '{klaxon}' },
-      http: { port: 3000, publicUrl: 'http://localhost:3000' },
+      http: { host: '0.0.0.0', port: 3000, publicUrl: 'http://localhost:3000' },
       configPath: '/srv/klaxon/klaxon.example.yaml',
       twilio: undefined,
       smtp: undefined,
@@ -55,7 +55,7 @@ describe('loadEnv', () => {
       { cwd: '/srv/klaxon' },
     );
     expect(env.redis).toEqual({ url: 'redis://:pw@redis:6380/2', queuePrefix: '{klaxon-test-7}' });
-    expect(env.http).toEqual({ port: 8080, publicUrl: 'https://klaxon.example.com' });
+    expect(env.http).toEqual({ host: '0.0.0.0', port: 8080, publicUrl: 'https://klaxon.example.com' });
     expect(env.configPath).toBe('/srv/klaxon/conf/klaxon.yaml');
     expect(env.twilio).toEqual({
       accountSid: 'AC0123456789abcdef0123456789abcdef',

@@ -38,7 +38,8 @@ export interface SmtpEnv {
 export interface AppEnv {
   database: { url: string };
   redis: { url: string; queuePrefix: string };
-  http: { port: number; publicUrl: string };
+  /** host: the address the api listens on (0.0.0.0: every interface) */
+  http: { host: string; port: number; publicUrl: string };
   /** absolute path of the YAML config file */
   configPath: string;
   /** undefined when no Twilio variable is set: SMS and voice are then off */
@@ -103,6 +104,10 @@ export const envSchema = z.object({
     .refine((v) => /^\S+$/.test(v), { error: (iss) => `KLAXON_QUEUE_PREFIX must not contain white space, got ${shown(iss.input)}` })
     .default(DEFAULT_QUEUE_PREFIX),
   PORT: intVar('PORT', 'a port number', 0, 65535).default(3000),
+  HOST: z
+    .string()
+    .refine((v) => /^[\w.:-]+$/.test(v), { error: (iss) => `HOST must be an address to listen on like 0.0.0.0 or 127.0.0.1, got ${shown(iss.input)}` })
+    .default('0.0.0.0'),
   PUBLIC_URL: urlVar('PUBLIC_URL', ['http', 'https'], false).optional(),
   KLAXON_CONFIG: z.string().optional(),
   TWILIO_ACCOUNT_SID: secretVar('TWILIO_ACCOUNT_SID')
@@ -211,6 +216,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = processEnv(), options: LoadEnvO
     database: { url: raw.DATABASE_URL },
     redis: { url: raw.REDIS_URL, queuePrefix: raw.KLAXON_QUEUE_PREFIX },
     http: {
+      host: raw.HOST,
       port: raw.PORT,
       // no trailing slash: Twilio signatures are computed over PUBLIC_URL + path
       publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),

@@ -6,7 +6,9 @@ import type { JobName, JobPayloads, QueueName } from './jobs';
 export const DURABLE_JOB_OPTIONS: JobsOptions = {
   attempts: 200,
   backoff: { type: 'capped-exponential', delay: 500 },
-  removeOnComplete: { count: 1000 },
+  // a triage job carries up to 1000 alerts (~0.5 MB): keep only a few done ones for inspection;
+  // repeats are refused by the database (triage_batches, notification keys), not by kept jobs
+  removeOnComplete: { count: 100, age: 3600 },
   removeOnFail: false,
 };
 
