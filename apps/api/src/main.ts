@@ -8,6 +8,7 @@ import { ClusterBroadcast } from '@klaxon/queue';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './http/body-parsers';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { registerIngestRoutes } from './ingest/ingest.routes';
 
 async function main(): Promise<void> {
   const { env, config, logger, reloadLogger } = bootstrapProcess('klaxon-api');
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
     logger: new PinoNestLogger(logger),
   });
   await app.register(fastifyCookie);
-  app.useGlobalFilters(new HttpExceptionFilter(logger));
+  const filter = new HttpExceptionFilter(logger);
+  app.useGlobalFilters(filter);
+  registerIngestRoutes(app, filter);
 
   config.watchSighup(reloadLogger);
   const broadcast = app.get(ClusterBroadcast);

@@ -63,6 +63,7 @@ export async function startKlaxon(options: StackOptions): Promise<KlaxonStack> {
     REDIS_URL: testEnv().redisUrl,
     KLAXON_QUEUE_PREFIX: prefix,
     PORT: String(port),
+    HOST: '127.0.0.1',
     PUBLIC_URL: baseUrl,
     KLAXON_CONFIG: configPath,
     SESSION_SECRET: randomBytes(24).toString('base64url'),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { AlertIngestController } from './alert-ingest.controller';
+import { AlertIngestHandlers } from './alert-ingest.handlers';
 import { IngestService } from './ingest.service';
 
-@Module({ controllers: [AlertIngestController], providers: [IngestService] })
+/** Ingest's services; its routes are registered on Fastify directly (ingest.routes.ts). */
+@Module({ providers: [IngestService, AlertIngestHandlers] })
 export class IngestModule {}

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   TooManyAlertsError,
@@ -12,16 +12,18 @@ import {
 import { InvalidJsonBody, charsetOf, mediaTypeOf } from '../http/body-parsers';
 import { IngestService, type IngestEndpoint, type IngestResponse } from './ingest.service';
 
-type IngestRequest = FastifyRequest<{ Querystring: { token?: string } }>;
+export type IngestRequest = FastifyRequest<{ Querystring: { token?: string } }>;
 
-/** POST alerts in (SPEC §3): authenticate, parse, enqueue, answer. */
-@Controller('api/v1/alerts')
-export class AlertIngestController {
+/**
+ * Alerts in (SPEC §3): authenticate, parse, enqueue, answer. Served as plain
+ * Fastify routes (ingest.routes.ts) rather than a Nest controller: ingest is
+ * the hot path, and Nest's per-request pipeline cost about a third of it.
+ */
+@Injectable()
+export class AlertIngestHandlers {
   constructor(private readonly ingest: IngestService) {}
 
-  @Post()
-  @HttpCode(202)
-  lines(@Req() req: IngestRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<IngestResponse> {
+  lines(req: IngestRequest, reply: FastifyReply): Promise<IngestResponse> {
     return this.handle(req, reply, 'lines', (body, type) => {
       if (type === 'text/plain') return parseAlertLines(this.decodeText(req, body as Buffer));
       if (isJson(type)) return parseJsonAlerts(body);
@@ -29,15 +31,11 @@ export class AlertIngestController {
     });
   }
 
-  @Post('alertmanager')
-  @HttpCode(202)
-  alertmanager(@Req() req: IngestRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<IngestResponse> {
+  alertmanager(req: IngestRequest, reply: FastifyReply): Promise<IngestResponse> {
     return this.handle(req, reply, 'alertmanager', (body, type) => (isJson(type) ? parseAlertmanagerWebhook(body) : null));
   }
 
-  @Post('open-falcon')
-  @HttpCode(202)
-  openFalcon(@Req() req: IngestRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<IngestResponse> {
+  openFalcon(req: IngestRequest, reply: FastifyReply): Promise<IngestResponse> {
     return this.handle(req, reply, 'open-falcon', (body, type) => {
       if (type === 'application/x-www-form-urlencoded' || (isJson(type) && isPlainObject(body))) {
         return parseOpenFalconCallback(body as Record<string, unknown>);
@@ -48,9 +46,7 @@ export class AlertIngestController {
   }
 
   /** Open-Falcon's alarm module calls back with GET and query parameters. */
-  @Get('open-falcon')
-  @HttpCode(202)
-  async openFalconGet(@Req() req: IngestRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<IngestResponse> {
+  async openFalconGet(req: IngestRequest, reply: FastifyReply): Promise<IngestResponse> {
     const integration = this.ingest.authenticate(req.headers.authorization, req.query.token);
     const { token: _token, ...params } = req.query as Record<string, unknown>;
     const result = await this.ingest.accept(integration, 'open-falcon', parseOpenFalconCallback(params));
