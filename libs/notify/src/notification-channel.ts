@@ -5,24 +5,9 @@
 
 export type ChannelKind = 'sms' | 'voice' | 'email' | 'slack' | 'teams' | 'discord' | 'telegram' | 'dingtalk' | 'feishu' | 'wecom' | 'webhook';
 
-/** What a page or a recovery notice says, before a channel shapes it. */
-export interface AlertMessage {
-  /** PROBLEM for a page, OK for a recovery notice */
-  status: 'PROBLEM' | 'OK';
-  number: number;
-  priority: string;
-  host: string;
-  ip: string;
-  message: string;
-  count: number;
-  firstSeenAt: Date;
-  /** the per-phone reply code (SMS only), e.g. 1 → "reply 1a ack" */
-  replyCode?: number;
-  /** link to the alert in the web UI */
-  url?: string;
-  /** who acknowledged or resolved it, when known */
-  actor?: string;
-}
+/** What a page or a recovery notice says, before a channel shapes it: the renderers' alert. */
+export type { RenderableAlert as AlertMessage } from '@klaxon/alert-format';
+import type { RenderableAlert as AlertMessage } from '@klaxon/alert-format';
 
 export type OutboundMessage =
   | { kind: 'sms'; to: string; body: string; idempotencyKey: string; statusCallbackUrl?: string }

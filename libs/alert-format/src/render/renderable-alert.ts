@@ -1,7 +1,6 @@
 /**
- * What the renderers read. It has the shape of `AlertMessage` in libs/notify (notification-channel.ts),
- * declared here rather than imported because notify depends on alert-format, never the other way; any
- * AlertMessage is a RenderableAlert (render-types.spec.ts checks that at compile time).
+ * What the renderers read; libs/notify calls it `AlertMessage` (notify depends on alert-format, never
+ * the other way).
  */
 export interface RenderableAlert {
   status: 'PROBLEM' | 'OK';

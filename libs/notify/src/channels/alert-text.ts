@@ -1,13 +1,10 @@
 /** How an alert reads in IM channels: the bracket line people know (SPEC §2) and a look per priority. */
 import type { AlertMessage, OutboundMessage } from '../notification-channel';
 
+export { alertLine } from '@klaxon/alert-format';
+
 /** The message kinds that go to a URL (IM webhooks and the generic webhook). */
 export type ImMessage = Extract<OutboundMessage, { url: string }>;
-
-/** `[P0][PROBLEM][web-01][10.0.0.1][host is down]` */
-export function alertLine(alert: AlertMessage): string {
-  return `[${alert.priority}][${alert.status}][${alert.host}][${alert.ip}][${alert.message}]`;
-}
 
 export interface AlertLook {
   emoji: string;
