@@ -12,7 +12,7 @@ const swc = [
   },
 ];
 const aliases = Object.fromEntries(
-  ['alert-format', 'config', 'db', 'queue', 'triage', 'observability', 'notify', 'testing'].map((lib) => [
+  ['alert-format', 'config', 'db', 'queue', 'triage', 'observability', 'notify', 'escalation', 'testing'].map((lib) => [
     `^@klaxon/${lib}$`,
     `<rootDir>/libs/${lib}/src`,
   ]),

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import { compileMessagePattern, type KlaxonConfig, type RouteConfig, type ScheduleConfig } from '@klaxon/config';
+import { shiftAt } from '@klaxon/escalation';
 
 /** What routing looks at in an alert. */
 export interface RoutableAlert {
@@ -70,20 +71,12 @@ export function matchRoute(routes: readonly RouteConfig[], alert: RoutableAlert)
 }
 
 /**
- * Who a schedule's rotation has on call at `now`:
- * members[floor((now - start) / shift) mod n].
- * The start is converted from the schedule's time zone once, and shifts are
- * fixed lengths of real time, so across a DST change the hand-off moves by the
- * change (an hour) on the wall clock. TODO: count shifts in local wall time.
- * Schedule overrides (stored in the database) are not applied here.
+ * Who a schedule's rotation has on call at `now`, shifts counted in the
+ * schedule's local wall-clock time (hand-offs stay put across DST changes).
+ * Schedule overrides (stored in the database) are applied by the caller.
  */
 export function onCallMember(schedule: ScheduleConfig, now: Date): string {
-  const { members, shiftMs, startsAtMs } = schedule.rotation;
-  const shiftsSinceStart = Math.floor((now.getTime() - startsAtMs) / shiftMs);
-  const n = members.length;
-  const member = members[((shiftsSinceStart % n) + n) % n];
-  if (member === undefined) throw new Error(`schedule ${schedule.id} has no members`);
-  return member;
+  return shiftAt(schedule, now).member;
 }
 
 export type ResolvedTarget =
