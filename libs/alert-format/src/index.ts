@@ -17,3 +17,4 @@ export { parseJsonAlerts } from './json-body.parser';
 export { ALERTMANAGER_SOURCE, parseAlertmanagerWebhook } from './alertmanager.parser';
 export { OPEN_FALCON_SOURCE, parseOpenFalconCallback } from './open-falcon.parser';
 export * from './render';
+export * from './replies';
