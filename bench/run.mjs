@@ -5,18 +5,21 @@
 // bench/results/<timestamp>.json, and removes everything it made.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { USAGE, parseOptions } from './lib/args.mjs';
 import { cpuSince, cpuSnapshot } from './lib/cpu.mjs';
-import { alertLine, batchBodies, round, runAutocannon, sendAll, sendSequential, singleBodies } from './lib/load.mjs';
+import { INGEST_PATH, alertLine, batchBodies, p0Line, postOnce, round, runAutocannon, sendAll, sendSequential, singleBodies, summarize, wallNow } from './lib/load.mjs';
 import { diffBuckets, histogramBuckets, latencySummary, scrape, sumOf } from './lib/metrics.mjs';
 import { fmt, table } from './lib/report.mjs';
 import { distBuilt, startStack } from './lib/stack.mjs';
+import { startTwilioStandIn } from './lib/twilio-standin.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Triage queues (libs/queue/src/jobs.ts): P3 alerts go to `triage`; `triage-urgent` (P0/P1) is watched too
@@ -49,6 +52,8 @@ let db = null;
 let queues = [];
 let queueRedis = null;
 let currentLoad = null;
+/** the Twilio stand-in, when the p0 phase runs */
+let twilio = null;
 let aborted = null;
 const results = {
   tool: 'klaxon bench (bench/run.mjs)',
@@ -170,19 +175,42 @@ async function snapshot() {
     db.query('SELECT count(*)::int AS jobs, coalesce(sum(alerts), 0)::bigint AS alerts FROM triage_batches').then((r) => r.rows[0]),
     queueRedis.info('memory'),
   ]);
+  // prom-client's event-loop delay gauges cover the time since the previous scrape (each scrape resets them);
+  // the values include its 10 ms sampling interval
+  const loopLag = (m) =>
+    Object.fromEntries(['p50', 'p99', 'max'].map((q) => [q, round(Math.max(...m.filter((x) => x.name === `nodejs_eventloop_lag_${q}_seconds`).map((x) => x.value), 0) * 1000, 1)]));
   return {
     at: performance.now(),
+    loopLagMs: { api: loopLag(apiM), worker: loopLag(workerM) },
+    gcSeconds: { api: gcByKind(apiM), worker: gcByKind(workerM) },
     accepted: sumOf(apiM, 'klaxon_alerts_accepted_total'),
     rejected: sumOf(apiM, 'klaxon_alerts_rejected_total'),
     refused: sumOf(apiM, 'klaxon_ingest_requests_refused_total'),
     triagedMetric: sumOf(workerM, 'klaxon_alerts_triaged_total'),
     e2e: histogramBuckets(workerM, 'klaxon_end_to_end_latency_seconds', { stage: 'triaged' }),
+    paged: histogramBuckets(workerM, 'klaxon_end_to_end_latency_seconds', { stage: 'paged' }),
     applied,
     redisUsedMB: round(Number(/used_memory:(\d+)/.exec(memInfo)?.[1] ?? NaN) / 2 ** 20, 1),
     triageJobs: batches.jobs,
     triageJobAlerts: Number(batches.alerts),
     problems: Object.fromEntries(stack.processes.map((p) => [p.name, p.problems])),
   };
+}
+
+/** Time spent in garbage collection so far, by kind (prom-client's nodejs_gc_duration_seconds). */
+function gcByKind(samples) {
+  const out = {};
+  for (const x of samples) if (x.name === 'nodejs_gc_duration_seconds_sum') out[x.labels.kind] = (out[x.labels.kind] ?? 0) + x.value;
+  return out;
+}
+
+/** GC ms per process and kind between two snapshots. */
+function gcBetween(before, after) {
+  const out = {};
+  for (const [proc, kinds] of Object.entries(after.gcSeconds)) {
+    out[proc] = Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, round((v - (before.gcSeconds[proc]?.[k] ?? 0)) * 1000, 1)]));
+  }
+  return out;
 }
 
 /** Triage jobs (batches) applied between two snapshots and their mean size in alerts. */
@@ -441,6 +469,284 @@ async function triagePhase(kind) {
   return phase;
 }
 
+// ---------------------------------------------------------------- p0: paging latency
+
+// The host in an SMS body: `[P0][PROBLEM][host-N][10.0.0.1][host is down] #123 – reply …`
+const SMS_HOST = /^\[P0\]\[PROBLEM\]\[(host-\d+)\]/;
+/** A new host for every P0, across both parts, so each one opens a new alert and pages. */
+let p0Next = 0;
+
+/** Matches SMS at the stand-in to the P0s sent, by host. */
+function smsWatcher() {
+  const arrived = new Map();
+  const waiting = new Map();
+  const stats = { sms: 0, unmatched: 0, duplicates: 0, authFailures: 0 };
+  const off = twilio.onMessage((m) => {
+    stats.sms++;
+    if (!m.authOk) stats.authFailures++;
+    const host = SMS_HOST.exec(m.body)?.[1];
+    if (!host) return void stats.unmatched++;
+    if (arrived.has(host)) return void stats.duplicates++;
+    arrived.set(host, m);
+    waiting.get(host)?.(m);
+  });
+  return {
+    stats,
+    off,
+    /** the SMS for this host (its arrival time in `at`), or null after timeoutMs */
+    wait(host, timeoutMs) {
+      if (arrived.has(host)) return Promise.resolve(arrived.get(host));
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          waiting.delete(host);
+          resolve(null);
+        }, timeoutMs);
+        waiting.set(host, (m) => {
+          clearTimeout(timer);
+          waiting.delete(host);
+          resolve(m);
+        });
+      });
+    },
+  };
+}
+
+/** Sends one P0 for a new host and waits for its SMS. */
+async function sendP0(agent, watch) {
+  const host = `host-${p0Next++}`;
+  const r = await postOnce({ url: new URL(INGEST_PATH, stack.baseUrl), agent, token: stack.token, body: Buffer.from(p0Line(host)) });
+  const sms = r.status === 202 ? await watch.wait(host, opts.p0TimeoutS * 1000) : null;
+  return {
+    host,
+    sentAt: r.sentAt,
+    status: r.status,
+    httpMs: r.respondedAt - r.sentAt,
+    smsMs: sms ? sms.at - r.sentAt : null,
+    ...(r.status === 202 ? {} : { response: r.body.slice(0, 300) }),
+  };
+}
+
+/**
+ * Where a P0's time went, from the database (same clock, ms precision): POST →
+ * the page's notification row (ingest, queue hop, triage, page planned), then
+ * that row → the SMS at the stand-in (reply code, render, the SDK's request).
+ */
+async function p0Stages(samples) {
+  const ok = samples.filter((s) => s.smsMs !== null);
+  if (ok.length === 0) return null;
+  const { rows } = await db.query(
+    `SELECT a.host, extract(epoch FROM n.created_at) * 1000 AS planned
+     FROM notifications n JOIN alerts a ON a.id = n.alert_id
+     WHERE n.channel = 'sms' AND n.kind = 'page' AND a.host = ANY($1::text[])`,
+    [ok.map((s) => s.host)],
+  );
+  const byHost = new Map(rows.map((r) => [r.host, { planned: Number(r.planned) }]));
+  const toPlanned = [];
+  const plannedToSms = [];
+  for (const s of ok) {
+    const row = byHost.get(s.host);
+    if (!row) continue;
+    toPlanned.push(row.planned - s.sentAt);
+    plannedToSms.push(s.sentAt + s.smsMs - row.planned);
+  }
+  return {
+    postToPageRowMs: summarize(toPlanned),
+    pageRowToSmsMs: summarize(plannedToSms),
+    rows: rows.length,
+    // per P0 in send order: [POST → page row, page row → SMS] ms; null: no SMS or no row
+    inOrder: samples.map((s) => {
+      const row = s.smsMs === null ? undefined : byHost.get(s.host);
+      return row ? [round(row.planned - s.sentAt, 1), round(s.sentAt + s.smsMs - row.planned, 1)] : null;
+    }),
+  };
+}
+
+/** The stand-in's counters, to take differences per part. */
+const standInCounts = (watch) => ({ ...watch.stats, unexpectedRequests: twilio.unexpected.length });
+
+/** The figures both parts report. */
+async function p0Figures(samples, before, after, watch, countsBefore) {
+  const sent = samples.filter((s) => s.status === 202);
+  const paged = samples.filter((s) => s.smsMs !== null);
+  const bySms = [...paged].sort((a, b) => b.smsMs - a.smsMs);
+  return {
+    p0Sent: samples.length,
+    p0Accepted: sent.length,
+    smsReceived: paged.length,
+    missingSms: sent.length - paged.length,
+    postToSmsMs: summarize(paged.map((s) => s.smsMs)),
+    firstP0Ms: samples[0]?.smsMs === undefined ? null : round(samples[0].smsMs, 1),
+    postTo202Ms: summarize(sent.map((s) => s.httpMs)),
+    stages: await p0Stages(samples),
+    // the worker's own figure: from the api accepting the alert until the channel took the SMS (buckets)
+    pagedHistogram: latencySummary(diffBuckets(after.paged, before.paged)),
+    slowest: bySms.slice(0, 5).map((s) => ({ index: samples.indexOf(s), host: s.host, smsMs: round(s.smsMs, 1), httpMs: round(s.httpMs, 1) })),
+    non202: samples.filter((s) => s.status !== 202).slice(0, 3).map((s) => ({ status: s.status, response: s.response })),
+    // in send order, for looking at trends (ms; null: no SMS)
+    smsMsInOrder: samples.map((s) => (s.smsMs === null ? null : round(s.smsMs, 1))),
+    // what the stand-in saw during this part: every SMS, those not matching a P0 sent, second SMS for one P0, bad auth, other paths
+    standIn: Object.fromEntries(Object.entries(standInCounts(watch)).map(([k, v]) => [k, v - countsBefore[k]])),
+  };
+}
+
+function logP0(title, r) {
+  const l = r.postToSmsMs;
+  log(
+    `${title}: ${r.smsReceived}/${r.p0Sent} paged; POST→SMS p50 ${l.p50} ms, p90 ${l.p90}, p99 ${l.p99}, max ${l.max} (first ${r.firstP0Ms} ms)` +
+      (r.missingSms ? `; ${r.missingSms} accepted P0s got NO SMS within ${opts.p0TimeoutS} s` : ''),
+  );
+}
+
+/** P0s one at a time: send, wait for its SMS, pause, next. */
+async function p0IdlePhase(watch) {
+  const n = opts.p0Requests;
+  if (remaining() < (n * (opts.p0GapMs + 40)) / 1000 + 10) {
+    results.skipped.push('p0-idle: not enough time left under --max-time');
+    log('skip p0 idle: not enough time left');
+    return null;
+  }
+  log(`p0 idle: ${n} P0s one at a time, each waiting for its SMS, then ${opts.p0GapMs} ms …`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const counts0 = standInCounts(watch);
+  const before = await snapshot();
+  const cpu0 = cpuSnapshot(stack.processes);
+  const samples = [];
+  let misses = 0;
+  for (let i = 0; i < n && !aborted; i++) {
+    if (remaining() < opts.p0TimeoutS) {
+      results.notes.push(`p0-idle: stopped after ${i} P0s, --max-time`);
+      break;
+    }
+    const s = await sendP0(agent, watch);
+    samples.push(s);
+    if (s.smsMs === null && (i === 0 || ++misses >= 3)) {
+      log(`p0 idle: no SMS for ${s.host} (status ${s.status}${s.response ? ` ${s.response}` : ''}); stopping: is paging configured?`);
+      break;
+    }
+    if (s.smsMs !== null) misses = 0;
+    await sleep(opts.p0GapMs);
+  }
+  const cpu1 = cpuSnapshot(stack.processes);
+  agent.destroy();
+  const drain = await drainQueue('p0 idle');
+  const after = await snapshot();
+  const phase = {
+    gapMs: opts.p0GapMs,
+    ...(await p0Figures(samples, before, after, watch, counts0)),
+    drain,
+    // the worker's prom-client gauges since the previous scrape, i.e. over this part (10 ms interval included);
+    // the api's are reset by the drain's polls, so left out
+    eventLoopDelayMs: { worker: after.loopLagMs.worker },
+    gcMs: gcBetween(before, after),
+    cpuCores: cpuSince(cpu0, cpu1),
+    processProblems: problemsBetween(before),
+  };
+  logP0('p0 idle', phase);
+  return phase;
+}
+
+/**
+ * A flood of P5 lines (low tier: digest, pages nobody) from autocannon, and
+ * meanwhile one P0 every --p0-interval ms, each timed to its SMS.
+ */
+async function p0FloodPhase(watch) {
+  const D = opts.p0FloodDuration;
+  if (remaining() < D + 20) {
+    results.skipped.push('p0-flood: not enough time left under --max-time');
+    log('skip p0 flood: not enough time left');
+    return null;
+  }
+  const L = opts.p0FloodLines;
+  log(
+    `p0 flood: ${opts.p0FloodConnections} connections of ${L}-line P5 bodies for ${D} s` +
+      `${opts.p0FloodRate > 0 ? ` at ${opts.p0FloodRate} req/s` : ''}, one P0 every ${opts.p0IntervalMs} ms after the first second …`,
+  );
+  const bodies = batchBodies('flood-', opts.hosts, L, 64, 'P5');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const loopResolutionMs = 2;
+  const loop = monitorEventLoopDelay({ resolution: loopResolutionMs });
+  const counts0 = standInCounts(watch);
+  const before = await snapshot();
+  const cpu0 = cpuSnapshot(stack.processes);
+  let floodOver = false;
+  const flood = runAutocannon({
+    baseUrl: stack.baseUrl,
+    token: stack.token,
+    bodies,
+    connections: opts.p0FloodConnections,
+    duration: D,
+    linesPerRequest: L,
+    overallRate: opts.p0FloodRate,
+    onStart: (instance) => (currentLoad = instance),
+  }).finally(() => (floodOver = true));
+  // let the flood build up first
+  await Promise.race([sleep(Math.min(1000, (D * 1000) / 5)), flood]);
+  loop.enable();
+  const pending = [];
+  const windowStart = wallNow();
+  for (let k = 0; !floodOver && !aborted; k++) {
+    const wait = windowStart + k * opts.p0IntervalMs - wallNow();
+    if (wait > 0) await Promise.race([sleep(wait), flood]);
+    if (floodOver || aborted) break;
+    pending.push(sendP0(agent, watch));
+  }
+  const windowEnd = wallNow();
+  loop.disable();
+  const r = await flood;
+  currentLoad = null;
+  const cpu1 = cpuSnapshot(stack.processes);
+  const [atEnd, jobsAtEnd] = await Promise.all([snapshot(), queueCounts()]);
+  log(
+    `p0 flood: ${fmt(r.alertsAcceptedPerSec)} P5 lines/s accepted (${fmt(r.responses202 * L)} in ${r.durationS} s), backlog at the end ${fmt(atEnd.accepted - atEnd.applied)} alerts; ` +
+      `${pending.length} P0s sent, waiting for their SMS …`,
+  );
+  const samples = await Promise.all(pending);
+  agent.destroy();
+  const drain = await drainQueue('p0 flood');
+  const after = await snapshot();
+  const loadS = (atEnd.at - before.at) / 1000;
+  const phase = {
+    intervalMs: opts.p0IntervalMs,
+    p0WindowSeconds: round((windowEnd - windowStart) / 1000, 2),
+    ...(await p0Figures(samples, before, after, watch, counts0)),
+    flood: {
+      priority: 'P5',
+      linesPerRequest: L,
+      connections: opts.p0FloodConnections,
+      overallRate: opts.p0FloodRate || null,
+      durationS: r.durationS,
+      requestsPerSec: r.requestsPerSec,
+      linesAccepted: r.responses202 * L,
+      linesAcceptedPerSec: r.alertsAcceptedPerSec,
+      acceptedByApiMetric: atEnd.accepted - before.accepted,
+      latencyMs: r.latencyMs,
+      non2xx: r.non2xx,
+      errors: r.errors + r.timeouts,
+      statusCodes: r.statusCodes,
+      non202Samples: r.non202Samples,
+    },
+    triagedDuringFlood: atEnd.applied - before.applied,
+    triagedPerSecDuringFlood: round((atEnd.applied - before.applied) / loadS, 0),
+    backlogAlertsAtEnd: atEnd.accepted - atEnd.applied,
+    triageJobsPendingAtEnd: pendingJobs(jobsAtEnd),
+    triageJobs: jobsBetween(before, after),
+    // the api's and worker's prom-client gauges, from the start of the flood to its end (10 ms interval included)
+    eventLoopDelayMs: atEnd.loopLagMs,
+    gcMs: gcBetween(before, atEnd),
+    // how late the bench's own timers ran while it sent P0s (the flood's load generator shares its thread);
+    // monitorEventLoopDelay's samples include its own interval, taken off here
+    benchEventLoopDelayMs: Object.fromEntries(
+      [['p50', loop.percentile(50)], ['p99', loop.percentile(99)], ['max', loop.max]].map(([k, ns]) => [k, round(Math.max(0, ns / 1e6 - loopResolutionMs), 1)]),
+    ),
+    drain,
+    cpuCores: cpuSince(cpu0, cpu1),
+    processProblems: problemsBetween(before),
+  };
+  logP0('p0 flood', phase);
+  log(`p0 flood: drained in ${drain.seconds} s`);
+  return phase;
+}
+
 // ---------------------------------------------------------------- output
 
 const ms = (x) => (x === null || x === undefined ? '–' : x === Infinity ? '>60000' : fmt(x, x < 10 ? 1 : 0));
@@ -522,6 +828,52 @@ function printTables() {
   }
   if (triRows.length > 1) out.push('', table(triRows));
 
+  const pair = (a, b, d = 1) => `${a === null || a === undefined ? '–' : fmt(a, d)} / ${b === null || b === undefined ? '–' : fmt(b, d)}`;
+  const p0Rows = [['p0: P0 POST → SMS at the stand-in', 'P0s', 'SMS', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'first ms', 'POST→202 p50/p99', 'POST→page row p50/p99', 'page row→SMS p50/p99', 'paged (histogram) p50/p99']];
+  for (const [key, label] of [
+    ['p0-idle', `idle: one at a time, ${opts.p0GapMs} ms gap`],
+    ['p0-flood', `flood: one every ${opts.p0IntervalMs} ms`],
+  ]) {
+    const r = p[key];
+    if (!r) continue;
+    const l = r.postToSmsMs;
+    p0Rows.push([
+      label,
+      fmt(r.p0Sent),
+      fmt(r.smsReceived),
+      fmt(l.p50, 1),
+      fmt(l.p90, 1),
+      fmt(l.p99, 1),
+      fmt(l.max, 1),
+      fmt(r.firstP0Ms, 1),
+      pair(r.postTo202Ms.p50, r.postTo202Ms.p99),
+      r.stages ? pair(r.stages.postToPageRowMs.p50, r.stages.postToPageRowMs.p99, 0) : '–',
+      r.stages ? pair(r.stages.pageRowToSmsMs.p50, r.stages.pageRowToSmsMs.p99, 0) : '–',
+      `${ms(r.pagedHistogram.p50Ms)} / ${ms(r.pagedHistogram.p99Ms)}`,
+    ]);
+  }
+  if (p0Rows.length > 1) {
+    out.push('', table(p0Rows));
+    const f = p['p0-flood'];
+    if (f) {
+      out.push(
+        `p0 flood: ${f.flood.connections} connections × ${f.flood.linesPerRequest}-line P5 requests for ${fmt(f.flood.durationS)} s: ${fmt(f.flood.linesAccepted)} lines accepted ` +
+          `(${fmt(f.flood.linesAcceptedPerSec)}/s; request p50/p99 ${f.flood.latencyMs.p50}/${f.flood.latencyMs.p99} ms; non-2xx ${f.flood.non2xx}, errors ${f.flood.errors}); ` +
+          `triaged during it ${fmt(f.triagedPerSecDuringFlood)}/s; backlog at its end ${fmt(f.backlogAlertsAtEnd)} alerts (${fmt(f.triageJobsPendingAtEnd)} jobs), drained in ${fmt(f.drain.seconds, 1)} s` +
+          `${f.drain.drained ? '' : ' (NOT drained)'}; P0s sent over ${fmt(f.p0WindowSeconds, 1)} s; event-loop delay p99/max: worker ${f.eventLoopDelayMs.worker.p99}/${f.eventLoopDelayMs.worker.max} ms, ` +
+          `api ${f.eventLoopDelayMs.api.p99}/${f.eventLoopDelayMs.api.max} ms (prom-client, 10 ms interval included), bench ${f.benchEventLoopDelayMs.p99}/${f.benchEventLoopDelayMs.max} ms`,
+      );
+    }
+    for (const key of ['p0-idle', 'p0-flood']) {
+      const r = p[key];
+      if (!r) continue;
+      if (r.missingSms > 0) out.push(`${key}: ${r.missingSms} accepted P0s got NO SMS within ${opts.p0TimeoutS} s`);
+      if (r.p0Accepted < r.p0Sent) out.push(`${key}: ${r.p0Sent - r.p0Accepted} P0s not answered 202: ${JSON.stringify(r.non202)}`);
+      const st = r.standIn;
+      if (st.duplicates || st.unmatched || st.authFailures || st.unexpectedRequests) out.push(`${key}: stand-in saw ${JSON.stringify(st)}`);
+    }
+  }
+
   const procNames = stack ? stack.processes.map((x) => x.name) : [];
   const cpuRows = [['CPU (cores busy, avg)', 'wall s', 'loadgen', ...procNames, 'postgres', 'redis', 'irq', 'steal', 'other', 'machine busy %']];
   for (const [key, r] of Object.entries(p)) {
@@ -565,6 +917,12 @@ function printTables() {
     'drain s: time after the load until the queue was empty and PostgreSQL held every accepted alert (drain alerts/s: the backlog over that time); ingest→triaged: the worker histogram (bucket-interpolated);',
     'jobs (alerts/job): triage jobs applied for the phase and their mean size; Redis MB kept: MEMORY USAGE of the bench’s own keys after the drain (mostly completed jobs BullMQ keeps).',
   );
+  if (p['p0-idle'] || p['p0-flood']) {
+    out.push(
+      'p0: from just before the bench sends the P0 until the Twilio stand-in sees the SMS request (one clock, performance.timeOrigin + now); page row: the notification',
+      'row\'s created_at in PostgreSQL (ms precision); paged (histogram): the worker’s klaxon_end_to_end_latency_seconds{stage="paged"}, api accepted → SMS taken, bucket-interpolated.',
+    );
+  }
   console.log(out.join('\n'));
 }
 
@@ -581,6 +939,8 @@ function finish(code) {
         results.processProblems = Object.fromEntries(stack.processes.map((p) => [p.name, { lines: p.problems, first: p.problemLines.slice(0, 10) }]));
         results.cleanup = await stack.cleanup();
       }
+      // after the worker has stopped, so no send of its finds the stand-in gone
+      await twilio?.close();
     } catch (err) {
       results.cleanup = { error: String(err) };
       console.error(`bench: cleanup failed: ${err.stack ?? err}`);
@@ -639,7 +999,11 @@ async function main() {
     results.notes.push(`--prof: api and worker ran under node --prof (slower); V8 logs in ${relative(ROOT, profDir)}`);
     log(`--prof: V8 logs in ${relative(ROOT, profDir)}; read with node --prof-process <file>`);
   }
-  stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log, profDir });
+  if (opts.phases.includes('p0')) {
+    twilio = await startTwilioStandIn();
+    log(`Twilio stand-in at ${twilio.baseUrl} (the worker's TWILIO_API_BASE_URL)`);
+  }
+  stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log, profDir, workerEnv: twilio?.env ?? {} });
   results.code.distBuilt = stack.distBuiltWhenReady;
   results.code.distRebuiltDuringStart = JSON.stringify(stack.distBuiltAtSpawn) !== JSON.stringify(stack.distBuiltWhenReady);
   db = new pg.Client({ connectionString: stack.databaseUrl });
@@ -656,7 +1020,7 @@ async function main() {
     redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?',
   };
 
-  const wantIngest = opts.phases.includes('single') || opts.phases.includes('batch') || opts.phases.includes('idle');
+  const wantIngest = ['single', 'batch', 'idle', 'p0'].some((p) => opts.phases.includes(p));
   if (wantIngest && opts.warmup > 0 && !aborted) {
     const w = await ingestPhase('warmup', 'warm-up (not reported)', singleBodies('warm-', opts.hosts), 1, opts.warmup);
     if (w) results.notes.push(`warm-up: ${opts.warmup} s of single-alert load before measuring (${fmt(w.requestsPerSec)} req/s), then drained`);
@@ -677,6 +1041,15 @@ async function main() {
   if (opts.phases.includes('triage') && !aborted) {
     results.phases['triage-live'] = await triagePhase('live');
     if (opts.backlog && !aborted) results.phases['triage-backlog'] = await triagePhase('backlog');
+  }
+  if (opts.phases.includes('p0') && !aborted) {
+    const watch = smsWatcher();
+    try {
+      results.phases['p0-idle'] = await p0IdlePhase(watch);
+      if (opts.p0FloodDuration > 0 && !aborted) results.phases['p0-flood'] = await p0FloodPhase(watch);
+    } finally {
+      watch.off();
+    }
   }
   for (const k of Object.keys(results.phases)) if (results.phases[k] === null) delete results.phases[k];
   const dbRows = (

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['idle', 'single', 'batch', 'triage'];
-const ALIASES = { ingest: ['single', 'batch'], latency: ['idle'], all: PHASES, 'triage-live': ['triage'], backlog: ['triage'] };
+export const PHASES = ['idle', 'single', 'batch', 'triage', 'p0'];
+const ALIASES = { ingest: ['single', 'batch'], latency: ['idle'], all: PHASES, 'triage-live': ['triage'], backlog: ['triage'], paging: ['p0'] };
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -15,6 +15,8 @@ Phases (--only, comma separated; default all):
   batch    ingest, --batch-lines alerts per request (autocannon)
   triage   triage rate: a known set of alerts, ingest -> applied in PostgreSQL
            (live: worker running while they arrive; backlog: queue paused, then released)
+  p0       paging latency: P0 POST -> SMS at a local Twilio stand-in, one at a time (idle), then
+           every --p0-interval ms during a flood of P5 lines (flood)
   ingest   = single,batch
 
 Options:
@@ -29,6 +31,15 @@ Options:
   --triage-copies <n>         copies of each (default 10)
   --triage-concurrency <n>    requests in flight while enqueueing them (default 4)
   --no-backlog                skip the paused-queue (backlog) triage measurement
+  --p0-requests <n>           P0s in the p0 phase's idle part, one at a time (default 200)
+  --p0-gap <ms>               pause after each idle P0's SMS (default 20)
+  --p0-interval <ms>          one P0 every this often during the flood (default 50)
+  --p0-flood-duration <s>     how long the P5 flood runs (default 10)
+  --p0-flood-lines <n>        P5 lines per flood request (default 100)
+  --p0-flood-connections <n>  flood connections (default 4)
+  --p0-flood-rate <n>         cap the flood at n requests/s over all connections (default 0: as fast as they
+                              go); autocannon sends each second's quota at once: one burst a second
+  --p0-timeout <s>            longest wait for one P0's SMS (default 30)
   --pause-worker              pause the triage queue during the ingest phases (ingest alone, no triage
                               competing for the cores); the backlog is triaged after each phase
   --workers <n>               worker processes (default 1)
@@ -84,6 +95,14 @@ export function parseOptions(argv) {
       'triage-copies': { type: 'string', default: '10' },
       'triage-concurrency': { type: 'string', default: '4' },
       'no-backlog': { type: 'boolean', default: false },
+      'p0-requests': { type: 'string', default: '200' },
+      'p0-gap': { type: 'string', default: '20' },
+      'p0-interval': { type: 'string', default: '50' },
+      'p0-flood-duration': { type: 'string', default: '10' },
+      'p0-flood-lines': { type: 'string', default: '100' },
+      'p0-flood-connections': { type: 'string', default: '4' },
+      'p0-flood-rate': { type: 'string', default: '0' },
+      'p0-timeout': { type: 'string', default: '30' },
       'pause-worker': { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
       'drain-timeout': { type: 'string', default: '60' },
@@ -101,7 +120,7 @@ export function parseOptions(argv) {
   for (const part of values.only.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (PHASES.includes(part)) phases.add(part);
     else if (ALIASES[part]) ALIASES[part].forEach((p) => phases.add(p));
-    else throw new Error(`--only: unknown phase "${part}" (idle, single, batch, triage, ingest, all)`);
+    else throw new Error(`--only: unknown phase "${part}" (idle, single, batch, triage, p0, ingest, all)`);
   }
   const fingerprints = int('triage-fingerprints', values['triage-fingerprints'], 1, 1_000_000);
   const batchLines = int('batch-lines', values['batch-lines'], 1, 10_000);
@@ -120,6 +139,14 @@ export function parseOptions(argv) {
     // a request carries at most 100 lines of one copy, and never more than the fingerprints
     triageLinesPerRequest: Math.min(100, fingerprints),
     backlog: !values['no-backlog'],
+    p0Requests: int('p0-requests', values['p0-requests'], 1, 100_000),
+    p0GapMs: num('p0-gap', values['p0-gap'], 0, 600_000),
+    p0IntervalMs: num('p0-interval', values['p0-interval'], 1, 60_000),
+    p0FloodDuration: num('p0-flood-duration', values['p0-flood-duration'], 0, 600),
+    p0FloodLines: int('p0-flood-lines', values['p0-flood-lines'], 1, 10_000),
+    p0FloodConnections: int('p0-flood-connections', values['p0-flood-connections'], 1, 1000),
+    p0FloodRate: int('p0-flood-rate', values['p0-flood-rate'], 0, 1_000_000),
+    p0TimeoutS: num('p0-timeout', values['p0-timeout'], 1, 600),
     pauseWorker: values['pause-worker'],
     workers: int('workers', values.workers, 1, 16),
     drainTimeout: num('drain-timeout', values['drain-timeout'], 1, 3600),

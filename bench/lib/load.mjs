@@ -6,7 +6,10 @@ import autocannon from 'autocannon';
 export const INGEST_PATH = '/api/v1/alerts';
 
 /** One alert line in the SPEC §2 format. */
-export const alertLine = (host, pct = 91) => `[P3][PROBLEM][${host}][10.0.0.1][disk usage ${pct}%]`;
+export const alertLine = (host, pct = 91, priority = 'P3') => `[${priority}][PROBLEM][${host}][10.0.0.1][disk usage ${pct}%]`;
+
+/** A P0 (critical tier: paged at once by SMS); a new host opens a new alert each time. */
+export const p0Line = (host) => `[P0][PROBLEM][${host}][10.0.0.1][host is down]`;
 
 /** Deterministic PRNG (mulberry32), so every run sends the same bodies. */
 function prng(seed) {
@@ -26,10 +29,10 @@ export function singleBodies(hostPrefix, hosts) {
 }
 
 /** `count` bodies of `lines` lines, hosts drawn at random (seeded) from `hosts`. */
-export function batchBodies(hostPrefix, hosts, lines, count = 64) {
+export function batchBodies(hostPrefix, hosts, lines, count = 64, priority = 'P3') {
   const rnd = prng(0x6b6c6178);
   return Array.from({ length: count }, () =>
-    Buffer.from(Array.from({ length: lines }, () => alertLine(`${hostPrefix}${Math.floor(rnd() * hosts)}`)).join('\n')),
+    Buffer.from(Array.from({ length: lines }, () => alertLine(`${hostPrefix}${Math.floor(rnd() * hosts)}`, 91, priority)).join('\n')),
   );
 }
 
@@ -52,7 +55,7 @@ class ResponseSampler {
  * come round-robin from `bodies` through setupRequest, shared by all
  * connections, so consecutive requests carry different hosts.
  */
-export async function runAutocannon({ baseUrl, token, bodies, connections, duration, linesPerRequest, onStart }) {
+export async function runAutocannon({ baseUrl, token, bodies, connections, duration, linesPerRequest, onStart, overallRate = 0 }) {
   let next = 0;
   const sampler = new ResponseSampler();
   const instance = autocannon({
@@ -61,6 +64,7 @@ export async function runAutocannon({ baseUrl, token, bodies, connections, durat
     duration,
     pipelining: 1,
     timeout: 10,
+    ...(overallRate > 0 ? { overallRate } : {}),
     requests: [
       {
         method: 'POST',
@@ -209,4 +213,44 @@ export async function sendSequential({ baseUrl, token, bodies, gapMs, shouldStop
     latencyMs: { p50: pct(0.5), p99: pct(0.99), max: latencies.length ? round(latencies[latencies.length - 1], 2) : null },
     non202Samples: sampler.samples,
   };
+}
+
+/** Nearest-rank percentiles of a list of numbers (ms). */
+export function summarize(values, digits = 1) {
+  const v = [...values].sort((a, b) => a - b);
+  const pct = (q) => (v.length ? round(v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))], digits) : null);
+  return {
+    count: v.length,
+    min: v.length ? round(v[0], digits) : null,
+    p50: pct(0.5),
+    p90: pct(0.9),
+    p99: pct(0.99),
+    max: v.length ? round(v[v.length - 1], digits) : null,
+    mean: v.length ? round(v.reduce((a, b) => a + b, 0) / v.length, digits) : null,
+  };
+}
+
+/** The wall-clock time in ms, high resolution; comparable across threads and processes on one machine. */
+export const wallNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * One POST of one body on `agent`. `sentAt` (wallNow) is taken just before the
+ * request is made; `respondedAt` when the whole response has arrived.
+ */
+export function postOnce({ url, agent, token, body, timeoutMs = 10_000 }) {
+  return new Promise((resolve) => {
+    const sentAt = wallNow();
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}`, 'content-length': body.length } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ sentAt, respondedAt: wallNow(), status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve({ sentAt, respondedAt: wallNow(), status: 'error', body: err.message }));
+    req.end(body);
+  });
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { STANDIN_TO } from './twilio-standin.mjs';
 
 export const ENTRY = {
   api: 'dist/apps/api/apps/api/src/main.js',
@@ -28,13 +29,21 @@ export function freePort() {
   });
 }
 
-/** The config the bench runs with: one user, one policy, a default route, one integration. */
+/**
+ * The config the bench runs with: one user, one policy, a default route, one integration.
+ * The user has a phone for the p0 phase: P0s (critical tier) are paged by SMS to it, through
+ * the Twilio stand-in, when the worker has TWILIO_* set; P3/P5 (low tier, digest) page nobody.
+ * The SMS budget is set out of reach: the bench measures latency, not the budget's folding.
+ */
 export function benchConfigYaml(token) {
   return `# written by bench/run.mjs
+smsBudget: { max: 1000000, per: 1m }
+
 users:
   - id: bench
     name: Bench User
     role: responder
+    phone: "${STANDIN_TO}"
     email: bench@example.com
     timezone: UTC
 
@@ -148,7 +157,8 @@ async function waitHttpOk(url, proc, timeoutMs) {
  * Creates everything the bench needs and returns the handles plus an idempotent
  * cleanup. On a failure part-way, cleans up what was made and rethrows.
  */
-export async function startStack({ root, adminUrl, redisUrl, workers, log, profDir }) {
+/** workerEnv: extra variables for the worker(s) only (the p0 phase's TWILIO_* settings). */
+export async function startStack({ root, adminUrl, redisUrl, workers, log, profDir, workerEnv = {} }) {
   const missing = () => Object.values(ENTRY).filter((entry) => !existsSync(join(root, entry)));
   if (missing().length > 0) {
     // someone may be rebuilding right now (nest build empties the output first): give it a moment
@@ -209,7 +219,7 @@ export async function startStack({ root, adminUrl, redisUrl, workers, log, profD
     stack.processes.push(stack.api);
     for (let i = 0; i < workers; i++) {
       const metricsPort = await freePort();
-      const w = new KlaxonProcess('worker', i, root, { ...baseEnv, WORKER_HTTP_PORT: String(metricsPort) }, profDir);
+      const w = new KlaxonProcess('worker', i, root, { ...baseEnv, ...workerEnv, WORKER_HTTP_PORT: String(metricsPort) }, profDir);
       w.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       w.readyUrl = `http://127.0.0.1:${metricsPort}/readyz`;
       stack.workers.push(w);

@@ -18,13 +18,15 @@ export class SqlPool implements SqlExecutor, OnModuleInit, OnApplicationShutdown
   private readonly pool: Pool;
 
   constructor(@Inject(DATABASE_URL) connectionString: string) {
-    this.pool = new Pool({ connectionString, max: 10 });
+    // idle connections stay open: a P0 after a quiet spell must not wait for new PostgreSQL connections
+    this.pool = new Pool({ connectionString, max: 10, idleTimeoutMillis: 0 });
     // an idle client's connection dropping must not crash the process; the next query reconnects
     this.pool.on('error', () => undefined);
   }
 
+  /** Opens a few connections up front, so the first pages of the day do not pay for them. */
   async onModuleInit(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await Promise.all(Array.from({ length: 4 }, () => this.pool.query('SELECT 1')));
   }
 
   async onApplicationShutdown(): Promise<void> {
