@@ -12,5 +12,15 @@ export function hashIntegrationToken(token: string): string {
  */
 export function findIntegrationByToken(config: KlaxonConfig, token: string): IntegrationConfig | undefined {
   if (token === '') return undefined;
-  return config.lookup.integrationsByTokenHash.get(hashIntegrationToken(token));
+  // Known tokens are remembered per loaded config (a reload starts afresh), so a busy
+  // integration does not pay for a SHA-256 on every request; unknown ones are never kept.
+  let known = knownTokens.get(config);
+  if (!known) knownTokens.set(config, (known = new Map()));
+  const cached = known.get(token);
+  if (cached) return cached;
+  const integration = config.lookup.integrationsByTokenHash.get(hashIntegrationToken(token));
+  if (integration && known.size < 1000) known.set(token, integration);
+  return integration;
 }
+
+const knownTokens = new WeakMap<KlaxonConfig, Map<string, IntegrationConfig>>();

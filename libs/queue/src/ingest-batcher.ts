@@ -5,7 +5,7 @@ import type { JobProducer } from './job-producer';
 export interface BatcherOptions {
   /** most alerts in one triage job; bigger requests are split across jobs */
   maxAlertsPerJob: number;
-  /** most flushes (Redis writes) in flight at once */
+  /** most flushes (Redis writes) in flight at once: each waits two round trips (sequence, then jobs), so allow plenty */
   maxFlushesInFlight: number;
   /** most batches waiting for a flush; beyond it Redis is not keeping up and ingest refuses (503) rather than hoard memory */
   maxPendingBatches: number;
@@ -41,7 +41,7 @@ export class IngestBatcher {
 
   constructor(
     private readonly producer: JobProducer,
-    private readonly options: BatcherOptions = { maxAlertsPerJob: 1000, maxFlushesInFlight: 4, maxPendingBatches: 200 },
+    private readonly options: BatcherOptions = { maxAlertsPerJob: 1000, maxFlushesInFlight: 16, maxPendingBatches: 200 },
   ) {}
 
   submit(

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
 import type { ParsedBody, Rejection } from '@klaxon/alert-format';
 import { ConfigStore, findIntegrationByToken } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
@@ -61,7 +62,8 @@ export class IngestService {
       input: r.input,
       error: r.error,
     }));
-    this.metrics.alertsReceived.inc({ endpoint }, alerts.length + rejected.length);
+    const counters = this.countersFor(endpoint);
+    counters.received.inc(alerts.length + rejected.length);
     if (alerts.length > 0 || rejected.length > 0) {
       try {
         await this.batcher.submit(alerts, rejected, this.laneOf);
@@ -71,8 +73,8 @@ export class IngestService {
         throw new ServiceUnavailableException('the queue is unavailable; nothing was accepted, retry later');
       }
     }
-    if (alerts.length > 0) this.metrics.alertsAccepted.inc({ endpoint }, alerts.length);
-    if (rejected.length > 0) this.metrics.alertsRejected.inc({ endpoint }, rejected.length);
+    if (alerts.length > 0) counters.accepted.inc(alerts.length);
+    if (rejected.length > 0) counters.rejected.inc(rejected.length);
     const response: IngestResponse = { accepted: alerts.length, rejected: body.rejected, ids };
     if (alerts.length > 0) return { status: HttpStatus.ACCEPTED, body: response };
     if (rejected.length === 0) response.error = 'the body holds no alerts';
@@ -88,6 +90,22 @@ export class IngestService {
     this.metrics.requestsRefused.inc({ status: String(status) });
     const body: IngestResponse = { accepted: 0, rejected: [rejection], ids: [], error };
     throw new HttpException(body, status);
+  }
+
+  /** Per-endpoint metric children, made once: looking labels up on every request is measurable here. */
+  private readonly counters = new Map<IngestEndpoint, { received: Counter.Internal; accepted: Counter.Internal; rejected: Counter.Internal }>();
+
+  private countersFor(endpoint: IngestEndpoint) {
+    let counters = this.counters.get(endpoint);
+    if (!counters) {
+      counters = {
+        received: this.metrics.alertsReceived.labels(endpoint),
+        accepted: this.metrics.alertsAccepted.labels(endpoint),
+        rejected: this.metrics.alertsRejected.labels(endpoint),
+      };
+      this.counters.set(endpoint, counters);
+    }
+    return counters;
   }
 
   /** Alerts of the tiers that page at once go to the urgent triage queue. */
