@@ -82,3 +82,9 @@ export interface SessionRecord {
   userId: string;
   expiresAt: Date;
 }
+
+/** What happened when someone acted on an alert. */
+export type AlertActionResult =
+  | { ok: true; alert: AlertSummary }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'already'; alert: AlertSummary };

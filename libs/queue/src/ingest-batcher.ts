@@ -3,7 +3,7 @@ import { JobName, QueueName, type QueuedAlert, type QueuedRejection, type Triage
 import type { JobProducer } from './job-producer';
 
 export interface BatcherOptions {
-  /** most alerts in one triage job; bigger requests are split across jobs */
+  /** most alerts in one triage job; bigger requests are split across jobs (smaller jobs block the worker's event loop for less) */
   maxAlertsPerJob: number;
   /** most flushes (Redis writes) in flight at once: each waits two round trips (sequence, then jobs), so allow plenty */
   maxFlushesInFlight: number;
@@ -41,7 +41,7 @@ export class IngestBatcher {
 
   constructor(
     private readonly producer: JobProducer,
-    private readonly options: BatcherOptions = { maxAlertsPerJob: 1000, maxFlushesInFlight: 16, maxPendingBatches: 200 },
+    private readonly options: BatcherOptions = { maxAlertsPerJob: 250, maxFlushesInFlight: 16, maxPendingBatches: 800 },
   ) {}
 
   submit(

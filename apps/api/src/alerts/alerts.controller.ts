@@ -1,6 +1,9 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { AlertRepository, type AlertDetail, type AlertSummary } from '@klaxon/db';
-import { SessionGuard } from '../auth/session.guard';
+import type { SignedInUser } from '../auth/auth.service';
+import { CurrentUser, SessionGuard } from '../auth/session.guard';
+import { InvalidJsonBody } from '../http/body-parsers';
+import { AlertActionsService } from './alert-actions.service';
 import { AlertQueryError, parseAlertListQuery } from './alert-list-query';
 
 type AlertListItem = Omit<AlertSummary, 'id' | 'fingerprint' | 'labels' | 'source'> & { source: string };
@@ -9,7 +12,10 @@ type AlertListItem = Omit<AlertSummary, 'id' | 'fingerprint' | 'labels' | 'sourc
 @Controller('api/v1/alerts')
 @UseGuards(SessionGuard)
 export class AlertsController {
-  constructor(private readonly alerts: AlertRepository) {}
+  constructor(
+    private readonly alerts: AlertRepository,
+    private readonly actions: AlertActionsService,
+  ) {}
 
   @Get()
   async list(@Query() query: Record<string, unknown>): Promise<{ items: AlertListItem[]; nextCursor: string | null }> {
@@ -24,15 +30,45 @@ export class AlertsController {
     return { items: page.items.map(listItem), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
   }
 
+  @Post('ack')
+  @HttpCode(200)
+  async acknowledgeMany(@Body() body: unknown, @CurrentUser() user: SignedInUser) {
+    if (body instanceof InvalidJsonBody) throw new BadRequestException(body.error);
+    const numbers = (body as { numbers?: unknown } | null)?.numbers;
+    if (!Array.isArray(numbers) || numbers.length === 0 || numbers.length > 500) {
+      throw new BadRequestException('numbers must be a list of 1 to 500 alert numbers');
+    }
+    const parsed = numbers.map((n) => alertNumber(String(n)));
+    return { results: await this.actions.acknowledgeMany(parsed, user.id, 'web') };
+  }
+
+  @Post(':number/ack')
+  @HttpCode(200)
+  async acknowledge(@Param('number') raw: string, @CurrentUser() user: SignedInUser): Promise<AlertListItem> {
+    return listItem(await this.actions.acknowledge(alertNumber(raw), user.id, 'web'));
+  }
+
+  @Post(':number/resolve')
+  @HttpCode(200)
+  async resolve(@Param('number') raw: string, @CurrentUser() user: SignedInUser): Promise<AlertListItem> {
+    return listItem(await this.actions.resolve(alertNumber(raw), user.id, 'web'));
+  }
+
   @Get(':number')
   async get(@Param('number') raw: string): Promise<Omit<AlertDetail, 'id'>> {
-    const number = Number(raw.replace(/^#/, ''));
-    if (!Number.isSafeInteger(number) || number < 1) throw new BadRequestException(`"${raw.slice(0, 40)}" is not an alert number`);
+    const number = alertNumber(raw);
     const alert = await this.alerts.findByNumber(number);
     if (!alert) throw new NotFoundException(`alert #${number} does not exist`);
     const { id: _id, ...rest } = alert;
     return rest;
   }
+}
+
+/** `4711` or `#4711` → 4711; anything else is a 400 that names it. */
+function alertNumber(raw: string): number {
+  const number = Number(raw.replace(/^#/, ''));
+  if (!Number.isSafeInteger(number) || number < 1) throw new BadRequestException(`"${raw.slice(0, 40)}" is not an alert number`);
+  return number;
 }
 
 function listItem(alert: AlertSummary): AlertListItem {

@@ -2,12 +2,16 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit }
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
-import { JobName, TRIAGE_QUEUES, startQueueWorker, type TypedJob } from '@klaxon/queue';
+import { JobName, QueueName, TRIAGE_QUEUES, startQueueWorker, type TypedJob } from '@klaxon/queue';
 import { TriageService } from '../triage/triage.service';
 import { LOGGER } from '../worker-tokens';
 
-/** Batches are transactions; a few at once keep PostgreSQL busy without piling up lock waits. */
-const TRIAGE_CONCURRENCY = 4;
+/**
+ * Batches are transactions; a few at once keep PostgreSQL busy without piling
+ * up lock waits. The normal lane takes fewer, so a flood leaves room (CPU,
+ * event loop, connections) for the urgent lane's P0s in the same process.
+ */
+const TRIAGE_CONCURRENCY: Record<string, number> = { [QueueName.triageUrgent]: 4, [QueueName.triage]: 2 };
 
 /** Thin dispatcher for the two triage queues (urgent and normal); the work is in TriageService. */
 @Injectable()
@@ -26,7 +30,7 @@ export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown 
         queue,
         redisUrl: this.env.redis.url,
         prefix: this.env.redis.queuePrefix,
-        concurrency: TRIAGE_CONCURRENCY,
+        concurrency: TRIAGE_CONCURRENCY[queue] ?? 2,
         logger: this.logger,
         handles: [JobName.triageBatch],
         process: (job) => this.process(job),

@@ -5,7 +5,7 @@ import type { Priority } from '@klaxon/alert-format';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { SqlPool, type SqlExecutor } from '../sql-pool.service';
-import type { AlertDetail, AlertListFilter, AlertPage, AlertSummary, ActionVia } from '../domain';
+import type { AlertActionResult, AlertDetail, AlertListFilter, AlertPage, AlertSummary, ActionVia } from '../domain';
 
 type Tx = SqlExecutor;
 
@@ -113,6 +113,51 @@ export class AlertRepository {
         updatedAt: n.updatedAt,
       })),
     };
+  }
+
+  /**
+   * Acknowledges a firing alert, with `acknowledged` on its timeline, in one
+   * statement: of two people acting at once, exactly one succeeds.
+   */
+  async acknowledge(number: number, actor: string, via: ActionVia): Promise<AlertActionResult> {
+    return this.act(
+      number,
+      `WITH changed AS (
+         UPDATE alerts SET status = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2, acknowledged_via = $3::"ActionVia", updated_at = now()
+         WHERE number = $1 AND status = 'firing' RETURNING id
+       ), event AS (
+         INSERT INTO alert_events (alert_id, type, actor, via) SELECT id, 'acknowledged', $2, $3::"ActionVia" FROM changed
+       )
+       SELECT id FROM changed`,
+      [number, actor, via],
+    );
+  }
+
+  /** Resolves an open alert by hand, with `resolved` on its timeline, in one statement. */
+  async resolve(number: number, actor: string, via: ActionVia): Promise<AlertActionResult> {
+    return this.act(
+      number,
+      `WITH changed AS (
+         UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = $2, resolved_via = $3::"ActionVia", updated_at = now()
+         WHERE number = $1 AND status <> 'resolved' RETURNING id
+       ), event AS (
+         INSERT INTO alert_events (alert_id, type, actor, via) SELECT id, 'resolved', $2, $3::"ActionVia" FROM changed
+       )
+       SELECT id FROM changed`,
+      [number, actor, via],
+    );
+  }
+
+  private async act(number: number, statement: string, params: unknown[]): Promise<AlertActionResult> {
+    const changed = await this.sql.query<{ id: string }>(statement, params);
+    const alert = await this.findByNumberSummary(number);
+    if (!alert) return { ok: false, reason: 'not-found' };
+    return changed.length > 0 ? { ok: true, alert } : { ok: false, reason: 'already', alert };
+  }
+
+  private async findByNumberSummary(number: number): Promise<AlertSummary | null> {
+    const row = await this.prisma.alert.findUnique({ where: { number: BigInt(number) } });
+    return row ? toSummary(row) : null;
   }
 
   /** One alert by id, on the paging hot path (node-postgres, not Prisma: see SqlPool). */

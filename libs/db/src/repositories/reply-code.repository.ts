@@ -13,13 +13,15 @@ export class ReplyCodeRepository {
   constructor(private readonly sql: SqlPool) {}
 
   /**
-   * The code this phone has for the alert, assigning one on first use, in one
-   * statement. Two assignments racing for one number: the partial unique index
-   * lets one win, and the other takes the next free number.
+   * The code this phone has for the alert, assigning one on first use. A
+   * storm pages one phone about many alerts at once: assignments for one
+   * phone take turns (a transaction-level advisory lock), so each sees the
+   * others' numbers; the partial unique index is the last guard.
    */
   async codeFor(phone: string, alertId: string): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      const rows = await this.sql.query<{ code: number }>(
+    return this.sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [`reply-code:${phone}`]);
+      const rows = await tx.query<{ code: number }>(
         `WITH held AS (
            SELECT code FROM reply_codes WHERE phone = $1 AND alert_id = $2::uuid AND released_at IS NULL
          ), taken AS (
@@ -30,15 +32,14 @@ export class ReplyCodeRepository {
            FROM (SELECT min(n) AS code FROM generate_series(1, (SELECT count(*) + 1 FROM taken)::int) AS n
                  WHERE n NOT IN (SELECT code FROM taken)) AS free
            WHERE NOT EXISTS (SELECT 1 FROM held)
-           ON CONFLICT DO NOTHING
            RETURNING code
          )
          SELECT code FROM held UNION ALL SELECT code FROM assigned`,
         [phone, alertId, QUARANTINE_HOURS],
       );
-      if (rows[0]) return rows[0].code;
-      if (attempt >= 5) throw new Error(`could not assign a reply code for ${alertId}`);
-    }
+      if (!rows[0]) throw new Error(`could not assign a reply code for alert ${alertId}`);
+      return rows[0].code;
+    });
   }
 
   /** The alert is closed: its codes start their quarantine. */

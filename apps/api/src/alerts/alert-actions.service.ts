@@ -1,0 +1,49 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { AlertRepository, ReplyCodeRepository, type ActionVia, type AlertActionResult, type AlertSummary } from '@klaxon/db';
+import { JobName, JobProducer, NOTIFY_QUEUE, type TierName } from '@klaxon/queue';
+
+/** Acknowledge and resolve, attributed to whoever acted and how (SPEC §10). */
+@Injectable()
+export class AlertActionsService {
+  constructor(
+    private readonly alerts: AlertRepository,
+    private readonly replyCodes: ReplyCodeRepository,
+    private readonly producer: JobProducer,
+  ) {}
+
+  async acknowledge(number: number, actor: string, via: ActionVia): Promise<AlertSummary> {
+    return settled(number, await this.alerts.acknowledge(number, actor, via));
+  }
+
+  async resolve(number: number, actor: string, via: ActionVia): Promise<AlertSummary> {
+    const alert = settled(number, await this.alerts.resolve(number, actor, via));
+    // As when the source sends OK: codes go into quarantine, and those who were paged hear it recovered.
+    await this.replyCodes.releaseForAlerts([alert.id]);
+    if (alert.tier !== null) {
+      await this.producer.enqueue(NOTIFY_QUEUE[alert.tier as TierName], JobName.sendRecovery, { alertId: alert.id }, { jobId: `recovery-${alert.id}` });
+    }
+    return alert;
+  }
+
+  /** Many at once: each number answered on its own, none failing the others. */
+  async acknowledgeMany(numbers: readonly number[], actor: string, via: ActionVia): Promise<{ number: number; ok: boolean; error?: string }[]> {
+    const results = [];
+    for (const number of numbers) {
+      try {
+        await this.acknowledge(number, actor, via);
+        results.push({ number, ok: true });
+      } catch (err) {
+        results.push({ number, ok: false, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return results;
+  }
+}
+
+function settled(number: number, result: AlertActionResult): AlertSummary {
+  if (result.ok) return result.alert;
+  if (result.reason === 'not-found') throw new NotFoundException(`alert #${number} does not exist`);
+  const { alert } = result;
+  const by = alert.status === 'resolved' ? [alert.resolvedBy, alert.resolvedVia] : [alert.acknowledgedBy, alert.acknowledgedVia];
+  throw new ConflictException(`#${number} is already ${alert.status}${by[0] ? ` by ${by[0]}` : ''}${by[1] ? ` via ${by[1]}` : ''}`);
+}
