@@ -24,6 +24,8 @@ export interface AlertSummary {
   source: string;
   fingerprint: string;
   labels: Record<string, string>;
+  /** the escalation step paged last and the round it was in; null before the first page */
+  escalation: { step: number; round: number } | null;
 }
 
 export interface TimelineEvent {

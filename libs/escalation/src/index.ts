@@ -14,3 +14,4 @@ export {
   withOverrides,
 } from './rotation';
 export { localWallTimeToInstant, wallClockToInstantMs } from './wall-clock';
+export * from './escalation-steps';

@@ -23,6 +23,8 @@ export const JobName = {
   sendRecovery: 'send-recovery',
   /** try a notification again after a retryable failure */
   retryNotification: 'retry-notification',
+  /** a step's timer ran out with nobody acknowledging: page the next step */
+  escalateAlert: 'escalate-alert',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -77,6 +79,7 @@ export interface JobPayloads {
   [JobName.pageAlert]: PageAlertPayload;
   [JobName.sendRecovery]: SendRecoveryPayload;
   [JobName.retryNotification]: RetryNotificationPayload;
+  [JobName.escalateAlert]: PageAlertPayload;
 }
 
 export type TierName = 'critical' | 'high' | 'medium' | 'low';

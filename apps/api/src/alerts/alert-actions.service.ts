@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AlertRepository, ReplyCodeRepository, type ActionVia, type AlertActionResult, type AlertSummary } from '@klaxon/db';
 import { JobName, JobProducer, NOTIFY_QUEUE, type TierName } from '@klaxon/queue';
+import { ConfigStore } from '@klaxon/config';
+import { escalationJobId, nextEscalation } from '@klaxon/escalation';
 
 /** Acknowledge and resolve, attributed to whoever acted and how (SPEC §10). */
 @Injectable()
@@ -9,20 +11,35 @@ export class AlertActionsService {
     private readonly alerts: AlertRepository,
     private readonly replyCodes: ReplyCodeRepository,
     private readonly producer: JobProducer,
+    private readonly config: ConfigStore,
   ) {}
 
   async acknowledge(number: number, actor: string, via: ActionVia): Promise<AlertSummary> {
-    return settled(number, await this.alerts.acknowledge(number, actor, via));
+    const alert = settled(number, await this.alerts.acknowledge(number, actor, via));
+    await this.stopEscalation(alert);
+    return alert;
   }
 
   async resolve(number: number, actor: string, via: ActionVia): Promise<AlertSummary> {
     const alert = settled(number, await this.alerts.resolve(number, actor, via));
+    await this.stopEscalation(alert);
     // As when the source sends OK: codes go into quarantine, and those who were paged hear it recovered.
     await this.replyCodes.releaseForAlerts([alert.id]);
     if (alert.tier !== null) {
       await this.producer.enqueue(NOTIFY_QUEUE[alert.tier as TierName], JobName.sendRecovery, { alertId: alert.id }, { jobId: `recovery-${alert.id}` });
     }
     return alert;
+  }
+
+  /**
+   * Removes the pending timer of the alert's next step. A timer already
+   * running re-checks the alert and pages nobody, so this only saves work.
+   */
+  private async stopEscalation(alert: AlertSummary): Promise<void> {
+    const policy = alert.policy === null ? undefined : this.config.config.lookup.escalationPolicies.get(alert.policy);
+    if (!policy || !alert.escalation || alert.tier === null) return;
+    const next = nextEscalation(policy, alert.escalation);
+    if (next) await this.producer.queue(NOTIFY_QUEUE[alert.tier as TierName]).remove(escalationJobId(alert.id, next));
   }
 
   /** Many at once: each number answered on its own, none failing the others. */

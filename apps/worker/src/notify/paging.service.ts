@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ConfigStore, type TierName } from '@klaxon/config';
+import { ConfigStore, type TierConfig, type TierName } from '@klaxon/config';
+import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
 import { AlertRepository, NotificationRepository } from '@klaxon/db';
 import { ChannelRegistry, planPage, recoveryKey } from '@klaxon/notify';
-import type { PageAlertPayload } from '@klaxon/queue';
+import { JobName, JobProducer, NOTIFY_QUEUE, type PageAlertPayload } from '@klaxon/queue';
 import { stepTargets } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
 import { DeliveryService } from './delivery.service';
@@ -17,8 +18,15 @@ export class PagingService {
     private readonly delivery: DeliveryService,
     private readonly channels: ChannelRegistry,
     private readonly config: ConfigStore,
+    private readonly producer: JobProducer,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** A step's timer ran out: page the next step (the page re-checks the alert; a removed timer may already be running). */
+  async escalate(payload: PageAlertPayload): Promise<void> {
+    this.logger.info({ alertId: payload.alertId, step: payload.step, round: payload.round }, 'escalating');
+    await this.page(payload);
+  }
 
   async page({ alertId, step, round }: PageAlertPayload): Promise<void> {
     const alert = await this.alerts.findById(alertId);
@@ -38,11 +46,32 @@ export class PagingService {
       this.channels.has(p.channel),
     );
     if (planned.length === 0) {
+      // still escalate: the next step may reach somebody
       this.logger.warn({ alertId, number: alert.number, policy: alert.policy, step }, 'nobody to page: the step has no reachable target');
+      await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round });
       return;
     }
     const records = await this.notifications.createMany(planned.map((p) => ({ ...p, alertId, kind: 'page' as const })));
     await Promise.all(records.map((r) => this.delivery.attempt(r.id, alert)));
+    await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round });
+  }
+
+  /**
+   * Records the step as paged and, for tiers that escalate, starts the timer
+   * for the next one: a delayed job with a deterministic id, so an ack can
+   * remove it and a replay cannot start it twice.
+   */
+  private async scheduleNextStep(alertId: string, policyId: string, tier: TierConfig, at: EscalationPosition): Promise<void> {
+    await this.alerts.recordEscalation(alertId, at.step, at.round);
+    const policy = this.config.config.lookup.escalationPolicies.get(policyId);
+    const next = tier.escalate && policy ? nextEscalation(policy, at) : null;
+    if (!next) return;
+    await this.producer.enqueue(
+      NOTIFY_QUEUE[tier.name],
+      JobName.escalateAlert,
+      { alertId, step: next.step, round: next.round },
+      { jobId: escalationJobId(alertId, next), delay: next.delayMs },
+    );
   }
 
   /** A recovery notice to everyone a page reached, once per person, channel and address. */

@@ -7,7 +7,7 @@ import { DeliveryService } from '../notify/delivery.service';
 import { PagingService } from '../notify/paging.service';
 import { LOGGER } from '../worker-tokens';
 
-const HANDLES = [JobName.pageAlert, JobName.sendRecovery, JobName.retryNotification] as const;
+const HANDLES = [JobName.pageAlert, JobName.sendRecovery, JobName.retryNotification, JobName.escalateAlert] as const;
 
 /** One worker per tier queue: each tier's pages are processed apart, so a flood of low ones never delays a P0. */
 @Injectable()
@@ -43,6 +43,8 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
         return this.paging.recover(job.data.alertId);
       case JobName.retryNotification:
         return this.delivery.attempt(job.data.notificationId);
+      case JobName.escalateAlert:
+        return this.paging.escalate(job.data);
       case JobName.triageBatch:
         throw new Error('notification queues do not triage');
       default: {

@@ -162,16 +162,31 @@ export class AlertRepository {
 
   /** One alert by id, on the paging hot path (node-postgres, not Prisma: see SqlPool). */
   async findById(id: string): Promise<AlertSummary | null> {
-    const rows = await this.sql.query<AlertSummary & { number: string }>(
+    const rows = await this.sql.query<Omit<AlertSummary, 'number' | 'escalation'> & { number: string; escalationStep: number | null; escalationRound: number }>(
       `SELECT id, number::text AS number, priority, status::text AS status, host, ip, message, count,
               first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", acknowledged_by AS "acknowledgedBy",
               acknowledged_via::text AS "acknowledgedVia", resolved_by AS "resolvedBy", resolved_via::text AS "resolvedVia",
-              silenced, tier, policy, source, fingerprint, labels
+              silenced, tier, policy, source, fingerprint, labels, escalation_step AS "escalationStep", escalation_round AS "escalationRound"
        FROM alerts WHERE id = $1::uuid`,
       [id],
     );
     const row = rows[0];
-    return row ? { ...row, number: Number(row.number) } : null;
+    if (!row) return null;
+    const { escalationStep, escalationRound, ...rest } = row;
+    return { ...rest, number: Number(row.number), escalation: escalationStep === null ? null : { step: escalationStep, round: escalationRound } };
+  }
+
+  /** Records that a step was paged, with `escalated` on the timeline for every step after the first. */
+  async recordEscalation(id: string, step: number, round: number): Promise<void> {
+    await this.sql.query(
+      `WITH moved AS (
+         UPDATE alerts SET escalation_step = $2, escalation_round = $3, updated_at = now()
+         WHERE id = $1::uuid AND (escalation_step IS DISTINCT FROM $2 OR escalation_round <> $3) RETURNING id
+       )
+       INSERT INTO alert_events (alert_id, type, detail)
+       SELECT id, 'escalated', jsonb_build_object('step', $2::int + 1, 'round', $3::int) FROM moved WHERE $2::int > 0 OR $3::int > 0`,
+      [id, step, round],
+    );
   }
 
 }
@@ -198,6 +213,7 @@ function toSummary(row: Prisma.AlertGetPayload<object>): AlertSummary {
     source: row.source,
     fingerprint: row.fingerprint,
     labels: (row.labels ?? {}) as Record<string, string>,
+    escalation: row.escalationStep === null ? null : { step: row.escalationStep, round: row.escalationRound },
   };
 }
 
