@@ -13,6 +13,8 @@ import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { RejectedModule } from './rejected/rejected.module';
+import { OncallModule } from './oncall/oncall.module';
+import { TwilioModule } from './twilio/twilio.module';
 
 /** The api: ingest, the REST API, sign-in and probes. It only produces jobs. */
 @Module({})
@@ -28,6 +30,8 @@ export class ApiModule {
         AuthModule,
         AlertsModule,
         RejectedModule,
+        OncallModule,
+        TwilioModule,
         AdminModule,
         HealthModule,
       ],
