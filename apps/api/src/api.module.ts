@@ -15,6 +15,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { RejectedModule } from './rejected/rejected.module';
 import { OncallModule } from './oncall/oncall.module';
 import { TwilioModule } from './twilio/twilio.module';
+import { SilencesModule } from './silences/silences.module';
 
 /** The api: ingest, the REST API, sign-in and probes. It only produces jobs. */
 @Module({})
@@ -32,6 +33,7 @@ export class ApiModule {
         RejectedModule,
         OncallModule,
         TwilioModule,
+        SilencesModule,
         AdminModule,
         HealthModule,
       ],

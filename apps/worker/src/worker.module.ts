@@ -7,6 +7,7 @@ import { ChannelRegistry, createChannelRegistry } from '@klaxon/notify';
 import { QueueModule } from '@klaxon/queue';
 import { DeliveryService } from './notify/delivery.service';
 import { PagingService } from './notify/paging.service';
+import { SilenceEndService } from './notify/silence-end.service';
 import { NotifyProcessor } from './processors/notify.processor';
 import { TriageProcessor } from './processors/triage.processor';
 import { AlertClassifier } from './triage/alert-classifier';
@@ -35,6 +36,7 @@ export class WorkerModule {
         { provide: ChannelRegistry, useFactory: () => createChannelRegistry({ twilio: deps.env.twilio, smtp: deps.env.smtp }) },
         DeliveryService,
         PagingService,
+        SilenceEndService,
         NotifyProcessor,
       ],
     };

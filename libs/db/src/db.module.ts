@@ -6,8 +6,11 @@ import { NotificationRepository } from './repositories/notification.repository';
 import { RejectedInputRepository } from './repositories/rejected-input.repository';
 import { ReplyCodeRepository } from './repositories/reply-code.repository';
 import { SessionRepository } from './repositories/session.repository';
+import { SilenceRepository } from './repositories/silence.repository';
+import { SmsReplyRepository } from './repositories/sms-reply.repository';
+import { ScheduleOverrideRepository } from './repositories/schedule-override.repository';
 
-const repositories = [AlertRepository, NotificationRepository, RejectedInputRepository, ReplyCodeRepository, SessionRepository];
+const repositories = [AlertRepository, NotificationRepository, RejectedInputRepository, ReplyCodeRepository, SessionRepository, SilenceRepository, ScheduleOverrideRepository, SmsReplyRepository];
 
 @Global()
 @Module({})

@@ -6,5 +6,8 @@ export * from './repositories/notification.repository';
 export * from './repositories/rejected-input.repository';
 export * from './repositories/reply-code.repository';
 export * from './repositories/session.repository';
+export * from './repositories/silence.repository';
+export * from './repositories/sms-reply.repository';
+export * from './repositories/schedule-override.repository';
 export * from './domain';
 export { applyMigrations, ensureDatabase, MigrationError } from './migrations';

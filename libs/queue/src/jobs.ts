@@ -12,6 +12,8 @@ export const QueueName = {
   notifyHigh: 'notify-high',
   notifyMedium: 'notify-medium',
   notifyLow: 'notify-low',
+  /** silences ending: alerts they held page again */
+  silences: 'silences',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -25,6 +27,8 @@ export const JobName = {
   retryNotification: 'retry-notification',
   /** a step's timer ran out with nobody acknowledging: page the next step */
   escalateAlert: 'escalate-alert',
+  /** a silence ended (its time ran out, or someone expired it) */
+  silenceEnded: 'silence-ended',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -80,6 +84,7 @@ export interface JobPayloads {
   [JobName.sendRecovery]: SendRecoveryPayload;
   [JobName.retryNotification]: RetryNotificationPayload;
   [JobName.escalateAlert]: PageAlertPayload;
+  [JobName.silenceEnded]: { silenceId: string };
 }
 
 export type TierName = 'critical' | 'high' | 'medium' | 'low';

@@ -51,6 +51,8 @@ export interface NewAlertRow {
   labels: Record<string, string>;
   tier: string | null;
   policy: string | null;
+  /** stored silenced (pages nobody) because an active silence matched it */
+  silenced: boolean;
   count: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
@@ -72,7 +74,7 @@ export interface AlertUpdateRow {
   resolvedBy: string | null;
 }
 
-export type TimelineEventType = 'received' | 'deduplicated' | 'routed' | 'resolved';
+export type TimelineEventType = 'received' | 'deduplicated' | 'routed' | 'silenced' | 'resolved';
 
 export interface TimelineEventRow {
   alertId: string;
@@ -149,6 +151,8 @@ export function planTriage(
   state: TriageState,
   classify: (alert: QueuedAlert) => Classification,
   newId: () => string,
+  /** the id of an active silence matching a new alert, or null */
+  silenceFor: (alert: QueuedAlert, fingerprint: string) => string | null = () => null,
 ): TriagePlan {
   const plan: TriagePlan = {
     newAlerts: [],
@@ -191,6 +195,7 @@ export function planTriage(
   const open = (fingerprint: string, report: QueuedAlert, resolvedBy: { at: Date; by: string } | null): Working => {
     const at = new Date(report.receivedAt);
     const route = classify(report);
+    const silenceId = resolvedBy ? null : silenceFor(report, fingerprint);
     const row: NewAlertRow = {
       id: newId(),
       fingerprint,
@@ -203,6 +208,7 @@ export function planTriage(
       labels: report.labels ?? {},
       tier: route.tier,
       policy: route.policy,
+      silenced: silenceId !== null,
       count: 1,
       firstSeenAt: at,
       lastSeenAt: at,
@@ -216,6 +222,9 @@ export function planTriage(
     if (route.policy !== null) {
       plan.events.push({ alertId: row.id, at, type: 'routed', actor: null, via: null, detail: { tier: route.tier, policy: route.policy, route: route.route } });
     }
+    if (silenceId !== null) {
+      plan.events.push({ alertId: row.id, at, type: 'silenced', actor: null, via: null, detail: { silenceId } });
+    }
     if (resolvedBy) {
       plan.events.push({
         alertId: row.id,
@@ -225,7 +234,7 @@ export function planTriage(
         via: 'source',
         detail: { reason: 'a newer OK had already arrived' },
       });
-    } else if (route.policy !== null && route.tier !== null) {
+    } else if (route.policy !== null && route.tier !== null && silenceId === null) {
       plan.outcome.pages.push({ alertId: row.id, tier: route.tier });
     }
     return { id: row.id, tier: row.tier, row, update: null, priority: row.priority, lastProblemSeq: report.seq, deduplicated: 0, lastIngestId: null };

@@ -15,20 +15,35 @@ export class AlertActionsService {
   ) {}
 
   async acknowledge(number: number, actor: string, via: ActionVia): Promise<AlertSummary> {
-    const alert = settled(number, await this.alerts.acknowledge(number, actor, via));
-    await this.stopEscalation(alert);
-    return alert;
+    return settled(number, await this.tryAcknowledge(number, actor, via));
   }
 
   async resolve(number: number, actor: string, via: ActionVia): Promise<AlertSummary> {
-    const alert = settled(number, await this.alerts.resolve(number, actor, via));
+    return settled(number, await this.tryResolve(number, actor, via));
+  }
+
+  /**
+   * Acknowledge without exceptions: the result says whether it happened or why not (already closed, no
+   * such alert), for answers like SMS replies that explain instead of failing.
+   */
+  async tryAcknowledge(number: number, actor: string, via: ActionVia): Promise<AlertActionResult> {
+    const result = await this.alerts.acknowledge(number, actor, via);
+    if (result.ok) await this.stopEscalation(result.alert);
+    return result;
+  }
+
+  /** Resolve without exceptions, with the same effects as resolve() when it happens. */
+  async tryResolve(number: number, actor: string, via: ActionVia): Promise<AlertActionResult> {
+    const result = await this.alerts.resolve(number, actor, via);
+    if (!result.ok) return result;
+    const alert = result.alert;
     await this.stopEscalation(alert);
     // As when the source sends OK: codes go into quarantine, and those who were paged hear it recovered.
     await this.replyCodes.releaseForAlerts([alert.id]);
     if (alert.tier !== null) {
       await this.producer.enqueue(NOTIFY_QUEUE[alert.tier as TierName], JobName.sendRecovery, { alertId: alert.id }, { jobId: `recovery-${alert.id}` });
     }
-    return alert;
+    return result;
   }
 
   /**

@@ -1,4 +1,6 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { tryParseDuration } from '@klaxon/config';
+import { SilencesService } from '../silences/silences.service';
 import { AlertRepository, type AlertDetail, type AlertSummary } from '@klaxon/db';
 import type { SignedInUser } from '../auth/auth.service';
 import { CurrentUser, SessionGuard } from '../auth/session.guard';
@@ -15,6 +17,7 @@ export class AlertsController {
   constructor(
     private readonly alerts: AlertRepository,
     private readonly actions: AlertActionsService,
+    private readonly silences: SilencesService,
   ) {}
 
   @Get()
@@ -52,6 +55,24 @@ export class AlertsController {
   @HttpCode(200)
   async resolve(@Param('number') raw: string, @CurrentUser() user: SignedInUser): Promise<AlertListItem> {
     return listItem(await this.actions.resolve(alertNumber(raw), user.id, 'web'));
+  }
+
+  @Post(':number/silence')
+  @HttpCode(200)
+  async silence(@Param('number') raw: string, @Body() body: unknown, @CurrentUser() user: SignedInUser) {
+    const number = alertNumber(raw);
+    const requested = body instanceof InvalidJsonBody || body === undefined || body === null ? undefined : (body as { duration?: unknown }).duration;
+    let durationMs = 3_600_000;
+    if (requested !== undefined) {
+      const parsed = typeof requested === 'string' ? tryParseDuration(requested) : undefined;
+      if (parsed === undefined || parsed <= 0 || parsed > 30 * 86_400_000) throw new BadRequestException('duration must be like 30m, 2h or 1d, at most 30d');
+      durationMs = parsed;
+    }
+    const alert = await this.alerts.findByNumber(number);
+    if (!alert) throw new NotFoundException(`alert #${number} does not exist`);
+    if (alert.status === 'resolved') throw new ConflictException(`#${number} is already resolved`);
+    const silence = await this.silences.silenceAlert(alert, durationMs, user.id, 'web');
+    return { silence };
   }
 
   @Get(':number')

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ConfigStore, type TierConfig, type TierName } from '@klaxon/config';
 import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
-import { AlertRepository, NotificationRepository } from '@klaxon/db';
+import { AlertRepository, NotificationRepository, ScheduleOverrideRepository, overridesBySchedule } from '@klaxon/db';
 import { ChannelRegistry, planPage, recoveryKey } from '@klaxon/notify';
 import { JobName, JobProducer, NOTIFY_QUEUE, type PageAlertPayload } from '@klaxon/queue';
 import { stepTargets } from '@klaxon/triage';
@@ -15,6 +15,7 @@ export class PagingService {
   constructor(
     private readonly alerts: AlertRepository,
     private readonly notifications: NotificationRepository,
+    private readonly overrides: ScheduleOverrideRepository,
     private readonly delivery: DeliveryService,
     private readonly channels: ChannelRegistry,
     private readonly config: ConfigStore,
@@ -41,8 +42,12 @@ export class PagingService {
       this.logger.error({ alertId, policy: alert.policy }, 'page skipped: the policy is no longer in the config');
       return;
     }
+    // Schedule overrides apply; one query, and only when the step names a schedule (a P0's page is latency-critical).
+    const now = new Date();
+    const scheduleIds = [...new Set(config.lookup.escalationPolicies.get(alert.policy)?.steps[step]?.notify.filter((t) => t.kind === 'schedule').map((t) => t.id) ?? [])];
+    const overrides = scheduleIds.length > 0 ? overridesBySchedule(await this.overrides.activeOrUpcoming(scheduleIds, now, new Date(now.getTime() + 1))) : undefined;
     // Channels that are not configured (no Twilio or SMTP settings) are left out, not failed.
-    const planned = planPage(config, { alertId, tier, targets: stepTargets(config, alert.policy, step, new Date()), step, round }).filter((p) =>
+    const planned = planPage(config, { alertId, tier, targets: stepTargets(config, alert.policy, step, now, overrides), step, round }).filter((p) =>
       this.channels.has(p.channel),
     );
     if (planned.length === 0) {

@@ -2,9 +2,10 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit }
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
-import { JobName, NOTIFY_QUEUE, startQueueWorker, type TypedJob } from '@klaxon/queue';
+import { JobName, NOTIFY_QUEUE, QueueName, startQueueWorker, type TypedJob } from '@klaxon/queue';
 import { DeliveryService } from '../notify/delivery.service';
 import { PagingService } from '../notify/paging.service';
+import { SilenceEndService } from '../notify/silence-end.service';
 import { LOGGER } from '../worker-tokens';
 
 const HANDLES = [JobName.pageAlert, JobName.sendRecovery, JobName.retryNotification, JobName.escalateAlert] as const;
@@ -17,22 +18,26 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
   constructor(
     private readonly paging: PagingService,
     private readonly delivery: DeliveryService,
+    private readonly silenceEnd: SilenceEndService,
     @Inject(APP_ENV) private readonly env: AppEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    this.workers = Object.values(NOTIFY_QUEUE).map((queue) =>
+    const start = (queue: QueueName, handles: readonly JobName[], concurrency: number) =>
       startQueueWorker({
         queue,
         redisUrl: this.env.redis.url,
         prefix: this.env.redis.queuePrefix,
-        concurrency: this.env.worker.concurrency,
+        concurrency,
         logger: this.logger,
-        handles: HANDLES,
+        handles,
         process: (job) => this.process(job),
-      }),
-    );
+      });
+    this.workers = [
+      ...Object.values(NOTIFY_QUEUE).map((queue) => start(queue, HANDLES, this.env.worker.concurrency)),
+      start(QueueName.silences, [JobName.silenceEnded], 2),
+    ];
   }
 
   async process(job: TypedJob): Promise<void> {
@@ -45,6 +50,8 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
         return this.delivery.attempt(job.data.notificationId);
       case JobName.escalateAlert:
         return this.paging.escalate(job.data);
+      case JobName.silenceEnded:
+        return this.silenceEnd.ended(job.data.silenceId);
       case JobName.triageBatch:
         throw new Error('notification queues do not triage');
       default: {

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AlertRepository, ReplyCodeRepository, type TriageBatchResult } from '@klaxon/db';
+import { AlertRepository, ReplyCodeRepository, SilenceRepository, type TriageBatchResult } from '@klaxon/db';
 import { ConfigStore } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
 import { JobName, JobProducer, NOTIFY_QUEUE, type TierName, type TriageBatchPayload } from '@klaxon/queue';
-import { fingerprintOf, planTriage, type TriageItem, type TriageOutcome } from '@klaxon/triage';
+import { activeSilenceFor, fingerprintOf, planTriage, type TriageItem, type TriageOutcome } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
 import { PagingService } from '../notify/paging.service';
 import { AlertClassifier } from './alert-classifier';
@@ -17,6 +17,7 @@ export class TriageService {
     private readonly alerts: AlertRepository,
     private readonly classifier: AlertClassifier,
     private readonly replyCodes: ReplyCodeRepository,
+    private readonly silences: SilenceRepository,
     private readonly producer: JobProducer,
     private readonly config: ConfigStore,
     private readonly paging: PagingService,
@@ -26,11 +27,15 @@ export class TriageService {
 
   async applyBatch(payload: TriageBatchPayload): Promise<TriageBatchResult> {
     const items: TriageItem[] = payload.alerts.map((alert) => ({ alert, fingerprint: fingerprintOf(alert) }));
+    const now = new Date();
+    const silences = items.length > 0 ? await this.silences.current(now) : [];
+    const silenceFor =
+      silences.length === 0 ? undefined : (alert: TriageItem['alert'], fingerprint: string) => activeSilenceFor(silences, { ...alert, fingerprint }, now)?.id ?? null;
     const result = await this.alerts.applyTriageBatch(
       payload.batchId,
       items.map((i) => i.fingerprint),
       payload.rejected,
-      (state) => planTriage(items, state, (alert) => this.classifier.classify(alert), randomUUID),
+      (state) => planTriage(items, state, (alert) => this.classifier.classify(alert), randomUUID, silenceFor),
     );
     if (!result.applied) {
       // A retry of a batch that committed: its follow-ups may not have been queued before the failure.
@@ -39,8 +44,8 @@ export class TriageService {
       return result;
     }
     const { outcome } = result;
-    const now = Date.now();
-    for (const alert of payload.alerts) this.metrics.endToEndLatency.observe({ stage: 'triaged' }, (now - alert.receivedAt) / 1000);
+    const triagedAt = Date.now();
+    for (const alert of payload.alerts) this.metrics.endToEndLatency.observe({ stage: 'triaged' }, (triagedAt - alert.receivedAt) / 1000);
     this.metrics.triaged.inc({ outcome: 'opened' }, outcome.opened.length);
     this.metrics.triaged.inc({ outcome: 'resolved' }, outcome.resolved.length);
     this.metrics.triaged.inc({ outcome: 'deduplicated' }, outcome.deduplicated);
@@ -66,6 +71,8 @@ export class TriageService {
     await Promise.all([
       ...pages.filter((p) => atOnce(p.tier)).map(({ alertId }) => this.paging.page({ alertId, step: 0, round: 0 })),
       this.replyCodes.releaseForAlerts(outcome.resolved),
+      // "silence until OK": their alert resolved, so they end
+      this.silences.expireUntil(outcome.resolved),
       ...pages.filter((p) => !atOnce(p.tier)).map(({ alertId, tier }) =>
         // the tier is in the id: an alert raised to a more urgent tier is paged again, by that tier's channels
         this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.pageAlert, { alertId, step: 0, round: 0 }, { jobId: `page-${alertId}-0-0-${tier}` }),

@@ -259,15 +259,15 @@ async function lockAndLoad(tx: Tx, fingerprints: readonly string[]): Promise<Tri
 async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
   if (plan.newAlerts.length > 0) {
     await tx.query(
-      `INSERT INTO alerts (id, fingerprint, dedup_key, priority, status, host, ip, message, source, labels, tier, policy,
+      `INSERT INTO alerts (id, fingerprint, dedup_key, priority, status, host, ip, message, source, labels, tier, policy, silenced,
                            count, first_seen_at, last_seen_at, last_problem_seq, resolved_at, resolved_by, resolved_via, updated_at)
        SELECT x.id, x.fingerprint, x.dedup_key, x.priority,
               CASE WHEN x.resolved_at IS NULL THEN 'firing' ELSE 'resolved' END::"AlertStatus",
-              x.host, x.ip, x.message, x.source, x.labels, x.tier, x.policy, x.count,
+              x.host, x.ip, x.message, x.source, x.labels, x.tier, x.policy, x.silenced, x.count,
               x.first_seen_at, x.last_seen_at, x.last_problem_seq, x.resolved_at, x.resolved_by,
               CASE WHEN x.resolved_at IS NULL THEN NULL ELSE 'source' END::"ActionVia", now()
        FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, fingerprint text, dedup_key text, priority text, host text, ip text,
-              message text, source text, labels jsonb, tier text, policy text, count int, first_seen_at timestamptz,
+              message text, source text, labels jsonb, tier text, policy text, silenced boolean, count int, first_seen_at timestamptz,
               last_seen_at timestamptz, last_problem_seq bigint, resolved_at timestamptz, resolved_by text)) WITH ORDINALITY AS x
        ORDER BY x.ordinality`,
       [json(
@@ -283,6 +283,7 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
           labels: a.labels,
           tier: a.tier,
           policy: a.policy,
+          silenced: a.silenced,
           count: a.count,
           first_seen_at: a.firstSeenAt,
           last_seen_at: a.lastSeenAt,

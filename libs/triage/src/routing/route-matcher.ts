@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { compileMessagePattern, type KlaxonConfig, type RouteConfig, type ScheduleConfig } from '@klaxon/config';
-import { shiftAt } from '@klaxon/escalation';
+import { shiftAt, withOverrides, type ScheduleOverride } from '@klaxon/escalation';
 
 /** What routing looks at in an alert. */
 export interface RoutableAlert {
@@ -83,11 +83,15 @@ export type ResolvedTarget =
   | { kind: 'user'; userId: string; /** set when the user was reached through this schedule */ viaSchedule?: string }
   | { kind: 'channel'; channelId: string };
 
+/** Temporary overrides (from the database) by schedule id. */
+export type OverridesBySchedule = ReadonlyMap<string, readonly ScheduleOverride[]>;
+
 /**
  * The targets of one step of a policy, schedules resolved to whoever is on
- * call at `now`; a person named twice is paged once (first mention kept).
+ * call at `now` (with `overrides` applied when given, else the rotation alone);
+ * a person named twice is paged once (first mention kept).
  */
-export function stepTargets(config: KlaxonConfig, policyId: string, stepIndex: number, now: Date): ResolvedTarget[] {
+export function stepTargets(config: KlaxonConfig, policyId: string, stepIndex: number, now: Date, overrides?: OverridesBySchedule): ResolvedTarget[] {
   const policy = config.lookup.escalationPolicies.get(policyId);
   if (!policy) throw new Error(`unknown escalation policy "${policyId}"`);
   const step = policy.steps[stepIndex];
@@ -112,7 +116,9 @@ export function stepTargets(config: KlaxonConfig, policyId: string, stepIndex: n
       case 'schedule': {
         const schedule = config.lookup.schedules.get(target.id);
         if (!schedule) throw new Error(`unknown schedule "${target.id}"`);
-        add({ kind: 'user', userId: onCallMember(schedule, now), viaSchedule: schedule.id });
+        const scheduleOverrides = overrides?.get(schedule.id);
+        const userId = scheduleOverrides && scheduleOverrides.length > 0 ? withOverrides(schedule, scheduleOverrides, now).userId : onCallMember(schedule, now);
+        add({ kind: 'user', userId, viaSchedule: schedule.id });
         break;
       }
       default: {
