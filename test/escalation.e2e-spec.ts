@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   TEST_PASSWORD,
+  alertDetailOf,
+  smsAbout,
+  testPasswordHash,
+  twilioEnv,
   TestClient,
   createTestDatabase,
   queryRows,
@@ -31,18 +34,13 @@ let redis: Redis;
 let highQueue: Queue;
 
 const uniqueHost = () => `svc-${randomBytes(3).toString('hex')}`;
-const smsFor = (host: string) => twilio.messages.filter((m) => m.body.includes(`[${host}]`));
-
-async function alertOf(host: string) {
-  const list = await ui.request('GET', `/api/v1/alerts?status=firing,acknowledged,resolved&q=${host}`);
-  const number = list.body.items[0]?.number;
-  return number === undefined ? undefined : (await ui.request('GET', `/api/v1/alerts/${number}`)).body;
-}
+const smsFor = (host: string) => smsAbout(twilio, host);
+const alertOf = (host: string) => alertDetailOf(ui, host);
 
 beforeAll(async () => {
   twilio = await startTwilioStandIn();
   db = await createTestDatabase();
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `
@@ -62,12 +60,7 @@ routes:
 integrations:
   - { id: monitoring, token: ${TOKEN} }
 `,
-    env: {
-      TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
-      TWILIO_AUTH_TOKEN: 'twilio-auth-token-for-tests',
-      TWILIO_FROM_NUMBER: '+15005550006',
-      TWILIO_API_BASE_URL: twilio.baseUrl,
-    },
+    env: twilioEnv(twilio),
   });
   ingest = new TestClient(stack.baseUrl);
   ui = new TestClient(stack.baseUrl);

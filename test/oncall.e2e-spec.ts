@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
 import {
   TEST_PASSWORD,
+  testPasswordHash,
+  twilioEnv,
   TestClient,
   createTestDatabase,
   queryRows,
@@ -42,7 +43,7 @@ beforeAll(async () => {
   if (intoShift < 60_000 || DAY - intoShift < 60_000) await new Promise((r) => setTimeout(r, 120_000 - Math.min(intoShift, 60_000)));
   twilio = await startTwilioStandIn();
   db = await createTestDatabase();
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `
@@ -69,12 +70,7 @@ routes:
 integrations:
   - { id: monitoring, token: ${TOKEN} }
 `,
-    env: {
-      TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
-      TWILIO_AUTH_TOKEN: 'twilio-auth-token-for-tests',
-      TWILIO_FROM_NUMBER: '+15005550006',
-      TWILIO_API_BASE_URL: twilio.baseUrl,
-    },
+    env: twilioEnv(twilio),
   });
   ui = new TestClient(stack.baseUrl);
   expect((await ui.login('bob', TEST_PASSWORD)).status).toBe(200);

@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { verifyWebhookSignature } from '@klaxon/notify';
 import {
   TEST_PASSWORD,
+  TEST_TWILIO,
+  alertDetailOf,
+  smsAbout,
+  testPasswordHash,
+  twilioEnv,
   TestClient,
   createTestDatabase,
   queryRows,
@@ -16,12 +21,11 @@ import {
   type TwilioStandIn,
   type WebhookStandIn,
 } from '@klaxon/testing';
-import * as argon2 from 'argon2';
 
 jest.setTimeout(120_000);
 
 const TOKEN = 'paging-test-token-0123456789';
-const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const ACCOUNT_SID = TEST_TWILIO.accountSid;
 const ALICE = '+15005550101';
 const CAROL = '+15005550103';
 const HOOK_SECRET = 'hook-secret-0123456789';
@@ -35,20 +39,16 @@ let ingest: TestClient;
 let ui: TestClient;
 
 const uniqueHost = (base = 'web') => `${base}-${randomBytes(3).toString('hex')}`;
-const smsFor = (host: string) => twilio.messages.filter((m) => m.body.includes(`[${host}]`));
+const smsFor = (host: string) => smsAbout(twilio, host);
 const mailsFor = (host: string) => smtp.mails.filter((m) => m.subject.includes(host));
 const imFor = (host: string, path: string) => im.requests.filter((r) => r.path === path && r.rawBody.includes(host));
 
-async function alertOf(host: string) {
-  const list = await ui.request('GET', `/api/v1/alerts?status=firing,acknowledged,resolved&q=${host}`);
-  const number = list.body.items[0]?.number;
-  return number === undefined ? undefined : (await ui.request('GET', `/api/v1/alerts/${number}`)).body;
-}
+const alertOf = (host: string) => alertDetailOf(ui, host);
 
 beforeAll(async () => {
   [twilio, smtp, im] = await Promise.all([startTwilioStandIn(), startSmtpStandIn(), startWebhookStandIn()]);
   db = await createTestDatabase();
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   const config = `
 tiers:
   high: { priorities: [P1], channels: [sms], escalate: true, quietHours: ignore, groupWindow: 0s }
@@ -76,14 +76,7 @@ integrations:
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: config,
-    env: {
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: 'twilio-auth-token-for-tests',
-      TWILIO_FROM_NUMBER: '+15005550006',
-      TWILIO_API_BASE_URL: twilio.baseUrl,
-      SMTP_URL: smtp.url,
-      EMAIL_FROM: 'Klaxon <klaxon@example.com>',
-    },
+    env: twilioEnv(twilio, { SMTP_URL: smtp.url, EMAIL_FROM: 'Klaxon <klaxon@example.com>' }),
   });
   ingest = new TestClient(stack.baseUrl);
   ui = new TestClient(stack.baseUrl);

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
 import {
   TEST_PASSWORD,
+  alertDetailOf,
+  smsAbout,
+  testPasswordHash,
+  twilioEnv,
   TestClient,
   createTestDatabase,
   startKlaxon,
@@ -22,12 +25,8 @@ let ingest: TestClient;
 let ui: TestClient;
 
 const tag = () => randomBytes(3).toString('hex');
-const smsFor = (host: string) => twilio.messages.filter((m) => m.body.includes(`[${host}]`));
-async function alertOf(host: string) {
-  const list = await ui.request('GET', `/api/v1/alerts?status=firing,acknowledged,resolved&q=${host}`);
-  const number = list.body.items[0]?.number;
-  return number === undefined ? undefined : (await ui.request('GET', `/api/v1/alerts/${number}`)).body;
-}
+const smsFor = (host: string) => smsAbout(twilio, host);
+const alertOf = (host: string) => alertDetailOf(ui, host);
 const post = async (line: string) => expect((await ingest.postLines(line, TOKEN)).status).toBe(202);
 /** A P0 that is not silenced: once its SMS arrives, everything posted before it has been triaged and paged. */
 async function barrier() {
@@ -39,7 +38,7 @@ async function barrier() {
 beforeAll(async () => {
   twilio = await startTwilioStandIn();
   db = await createTestDatabase();
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `
@@ -52,7 +51,7 @@ routes:
 integrations:
   - { id: monitoring, token: ${TOKEN} }
 `,
-    env: { TWILIO_ACCOUNT_SID: `AC${'2'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM_NUMBER: '+15005550006', TWILIO_API_BASE_URL: twilio.baseUrl },
+    env: twilioEnv(twilio),
   });
   ingest = new TestClient(stack.baseUrl);
   ui = new TestClient(stack.baseUrl);

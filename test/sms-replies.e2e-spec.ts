@@ -233,8 +233,8 @@ describe('SMS replies (SPEC §9)', () => {
     expect(smsFor(quiet).filter((m) => m.body.includes('[PROBLEM]'))).toHaveLength(1);
   });
 
-  it('says escalate is not available by SMS yet', async () => {
-    expect((await inbound(BOB, '1e')).text).toBe(twiml('Escalating by SMS is not available yet: use the web UI'));
+  it('says no open alert when escalating a code the phone does not hold (escalation itself: delivery-status.e2e-spec.ts)', async () => {
+    expect((await inbound(BOB, '9e')).text).toBe(twiml('No open alert 9 on this phone'));
   });
 
   it('answers 400 naming a missing Body or From, never a 5xx', async () => {

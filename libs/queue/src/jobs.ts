@@ -29,6 +29,8 @@ export const JobName = {
   escalateAlert: 'escalate-alert',
   /** a silence ended (its time ran out, or someone expired it) */
   silenceEnded: 'silence-ended',
+  /** the provider reported a sent page undelivered (Twilio status callback): fall back to the next contact method */
+  deliveryFailed: 'delivery-failed',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -69,6 +71,15 @@ export interface PageAlertPayload {
   round: number;
 }
 
+/** An escalation: by its timer, or at once by someone (`by`), who is then named on the `escalated` event. */
+export interface EscalateAlertPayload extends PageAlertPayload {
+  by?: { actor: string; via: 'sms' | 'voice' | 'web' | 'api' | 'im' | 'email' };
+}
+
+export interface DeliveryFailedPayload {
+  notificationId: string;
+}
+
 export interface SendRecoveryPayload {
   alertId: string;
 }
@@ -83,8 +94,9 @@ export interface JobPayloads {
   [JobName.pageAlert]: PageAlertPayload;
   [JobName.sendRecovery]: SendRecoveryPayload;
   [JobName.retryNotification]: RetryNotificationPayload;
-  [JobName.escalateAlert]: PageAlertPayload;
+  [JobName.escalateAlert]: EscalateAlertPayload;
   [JobName.silenceEnded]: { silenceId: string };
+  [JobName.deliveryFailed]: DeliveryFailedPayload;
 }
 
 export type TierName = 'critical' | 'high' | 'medium' | 'low';

@@ -4,9 +4,16 @@ export const TEST_INGEST_TOKEN = 'test-ingest-token-0123456789';
 export const TEST_FALCON_TOKEN = 'test-falcon-token-0123456789';
 export const TEST_PASSWORD = 'correct horse battery staple';
 
+let hash: Promise<string> | undefined;
+/** An argon2id hash of TEST_PASSWORD with cheap parameters, made once per test file. */
+export function testPasswordHash(): Promise<string> {
+  hash ??= argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  return hash;
+}
+
 /** A small, valid config for end-to-end tests: alice (admin, can sign in), bob (responder), two integrations. */
 export async function testConfigYaml(extra = ''): Promise<string> {
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   return `
 users:
   - id: alice

@@ -2,9 +2,15 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { AlertRepository, ReplyCodeRepository, type ActionVia, type AlertActionResult, type AlertSummary } from '@klaxon/db';
 import { JobName, JobProducer, NOTIFY_QUEUE, type TierName } from '@klaxon/queue';
 import { ConfigStore } from '@klaxon/config';
-import { escalationJobId, nextEscalation } from '@klaxon/escalation';
+import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
 
-/** Acknowledge and resolve, attributed to whoever acted and how (SPEC §10). */
+/** What escalating by hand did, or why nothing happened. */
+export type EscalateResult =
+  | { ok: true; alert: AlertSummary; next: EscalationPosition }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'already' | 'silenced' | 'not-paged' | 'last-step'; alert: AlertSummary };
+
+/** Acknowledge, resolve and escalate, attributed to whoever acted and how (SPEC §10). */
 @Injectable()
 export class AlertActionsService {
   constructor(
@@ -44,6 +50,49 @@ export class AlertActionsService {
       await this.producer.enqueue(NOTIFY_QUEUE[alert.tier as TierName], JobName.sendRecovery, { alertId: alert.id }, { jobId: `recovery-${alert.id}` });
     }
     return result;
+  }
+
+  async escalate(number: number, actor: string, via: ActionVia): Promise<{ alert: AlertSummary; next: EscalationPosition }> {
+    const result = await this.tryEscalate(number, actor, via);
+    if (result.ok) return { alert: result.alert, next: result.next };
+    if (result.reason === 'not-found') throw new NotFoundException(`alert #${number} does not exist`);
+    switch (result.reason) {
+      case 'already':
+        return settled(number, { ok: false, reason: 'already', alert: result.alert }) as never;
+      case 'silenced':
+        throw new ConflictException(`#${number} is silenced`);
+      case 'not-paged':
+        throw new ConflictException(`#${number} has not been paged yet`);
+      case 'last-step':
+        throw new ConflictException(`#${number} is already at the last escalation step`);
+    }
+  }
+
+  /**
+   * Moves a firing alert to its next escalation step at once (SPEC §9, §10): the pending timer of that
+   * step is removed and its page is queued to run now. The worker's page puts `escalated` on the
+   * timeline, naming `actor` and `via`, so there is one such event per step change.
+   */
+  async tryEscalate(number: number, actor: string, via: ActionVia): Promise<EscalateResult> {
+    const found = await this.alerts.findByNumber(number);
+    if (!found) return { ok: false, reason: 'not-found' };
+    const { events: _events, notifications: _notifications, ...alert } = found;
+    if (alert.status !== 'firing') return { ok: false, reason: 'already', alert };
+    if (alert.silenced) return { ok: false, reason: 'silenced', alert };
+    const policy = alert.policy === null ? undefined : this.config.config.lookup.escalationPolicies.get(alert.policy);
+    if (!policy || !alert.escalation || alert.tier === null) return { ok: false, reason: 'not-paged', alert };
+    const next = nextEscalation(policy, alert.escalation);
+    if (!next) return { ok: false, reason: 'last-step', alert };
+    const queue = NOTIFY_QUEUE[alert.tier as TierName];
+    const timerId = escalationJobId(alert.id, next);
+    await this.producer.queue(queue).remove(timerId);
+    await this.producer.enqueue(
+      queue,
+      JobName.escalateAlert,
+      { alertId: alert.id, step: next.step, round: next.round, by: { actor, via: via === 'source' ? 'api' : via } },
+      { jobId: `${timerId}-now` },
+    );
+    return { ok: true, alert, next: { step: next.step, round: next.round } };
   }
 
   /**

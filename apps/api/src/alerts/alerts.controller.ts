@@ -57,6 +57,14 @@ export class AlertsController {
     return listItem(await this.actions.resolve(alertNumber(raw), user.id, 'web'));
   }
 
+  @Post(':number/escalate')
+  @HttpCode(200)
+  async escalate(@Param('number') raw: string, @CurrentUser() user: SignedInUser): Promise<AlertListItem & { escalatedTo: { step: number; round: number } }> {
+    const { alert, next } = await this.actions.escalate(alertNumber(raw), user.id, 'web');
+    // 1-based, as on the timeline's `escalated` event
+    return { ...listItem(alert), escalatedTo: { step: next.step + 1, round: next.round } };
+  }
+
   @Post(':number/silence')
   @HttpCode(200)
   async silence(@Param('number') raw: string, @Body() body: unknown, @CurrentUser() user: SignedInUser) {

@@ -8,6 +8,7 @@ import {
   confirmation,
   helpText,
   listText,
+  noNextStep,
   notFound,
   parseSmsReply,
   startConfirmation,
@@ -74,7 +75,7 @@ export class SmsReplyService {
       case 'silence':
         return this.silence(from, command.target, command.durationMs, user.id);
       case 'escalate':
-        return 'Escalating by SMS is not available yet: use the web UI';
+        return this.escalate(from, command.target, user.id);
       case 'ack-all':
         return this.ackAll(from, user.id);
       case 'list':
@@ -110,6 +111,30 @@ export class SmsReplyService {
     return closed.status === 'resolved'
       ? alreadyDone(label ?? `#${alert.number}`, 'resolved', closed.resolvedBy ?? undefined, closed.resolvedVia ?? undefined)
       : alreadyDone(label ?? `#${alert.number}`, 'acknowledged', closed.acknowledgedBy ?? undefined, closed.acknowledgedVia ?? undefined);
+  }
+
+  /** `1e`: the alert's next escalation step is paged at once. */
+  private async escalate(from: string, target: ReplyTarget, actor: string): Promise<string> {
+    const found = await this.find(from, target);
+    const label = labelOf(target, found);
+    if (!found) return notFound(label);
+    const name = label ?? `#${found.number}`;
+    const result = await this.actions.tryEscalate(found.number, actor, 'sms');
+    if (result.ok) return confirmation('escalate', name, result.alert, { escalatedTo: `step ${result.next.step + 1}` });
+    if (result.reason === 'not-found') return notFound(label);
+    const alert = result.alert;
+    switch (result.reason) {
+      case 'already':
+        return alert.status === 'resolved'
+          ? alreadyDone(name, 'resolved', alert.resolvedBy ?? undefined, alert.resolvedVia ?? undefined)
+          : alreadyDone(name, 'acknowledged', alert.acknowledgedBy ?? undefined, alert.acknowledgedVia ?? undefined);
+      case 'silenced':
+        return `${name} is silenced: nobody is paged`;
+      case 'not-paged':
+        return `${name} has not been paged yet`;
+      case 'last-step':
+        return noNextStep(name);
+    }
   }
 
   /** `1s 30m`: silences that alert's fingerprint, so it and its next occurrences page nobody for that long. */

@@ -6,6 +6,7 @@ import { APP_ENV, type AppEnv } from '@klaxon/config';
 import { maskPhone } from '@klaxon/observability';
 import { LOGGER } from '../app-tokens';
 import { SmsReplyService } from './sms-reply.service';
+import { formParams, signedByTwilio } from './twilio-signature';
 
 export const TWILIO_SMS_PATH = '/api/v1/twilio/sms';
 
@@ -29,7 +30,7 @@ export class TwilioSmsController {
     if (!twilioEnv) throw new NotFoundException('Twilio is not configured on this server (TWILIO_* variables are unset)');
     const params = formParams(req.body);
     const from = typeof params?.From === 'string' ? params.From : undefined;
-    if (!this.signedByTwilio(typeof signature === 'string' ? signature : undefined, params ?? {})) {
+    if (!signedByTwilio(this.env, TWILIO_SMS_PATH, signature, params ?? {})) {
       this.logger.warn({ from: from === undefined ? undefined : maskPhone(from), signed: typeof signature === 'string' }, 'inbound SMS with a missing or bad X-Twilio-Signature: refused');
       throw new ForbiddenException('missing or invalid X-Twilio-Signature');
     }
@@ -42,26 +43,4 @@ export class TwilioSmsController {
     void reply.header('content-type', 'text/xml; charset=utf-8');
     return response.toString();
   }
-
-  private signedByTwilio(signature: string | undefined, params: Record<string, string>): boolean {
-    const twilioEnv = this.env.twilio;
-    if (!twilioEnv || signature === undefined || signature === '') return false;
-    const url = this.env.http.publicUrl + TWILIO_SMS_PATH;
-    const tokens = [twilioEnv.authToken, twilioEnv.alternateAuthToken].filter((t): t is string => typeof t === 'string' && t !== '');
-    return tokens.some((token) => {
-      try {
-        return twilio.validateRequest(token, signature, url, params);
-      } catch {
-        return false;
-      }
-    });
-  }
-}
-
-/** The parsed form body (body-parsers.ts makes a plain object of string values), or null when it is not one. */
-function formParams(body: unknown): Record<string, string> | null {
-  if (typeof body !== 'object' || body === null || Buffer.isBuffer(body) || Object.getPrototypeOf(body) !== Object.prototype) return null;
-  const params: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) if (typeof value === 'string') params[key] = value;
-  return params;
 }

@@ -3,7 +3,9 @@ import { AlertsModule } from '../alerts/alerts.module';
 import { SilencesModule } from '../silences/silences.module';
 import { SmsReplyService } from './sms-reply.service';
 import { TwilioSmsController } from './twilio-sms.controller';
+import { DeliveryStatusService } from './delivery-status.service';
+import { TwilioStatusController } from './twilio-status.controller';
 
-/** Twilio's webhooks: inbound SMS replies (SPEC §9). */
-@Module({ imports: [AlertsModule, SilencesModule], controllers: [TwilioSmsController], providers: [SmsReplyService] })
+/** Twilio's webhooks: inbound SMS replies (SPEC §9) and message status callbacks (SPEC §7). */
+@Module({ imports: [AlertsModule, SilencesModule], controllers: [TwilioSmsController, TwilioStatusController], providers: [SmsReplyService, DeliveryStatusService] })
 export class TwilioModule {}

@@ -86,6 +86,23 @@ export class DeliveryService {
     }
   }
 
+  /**
+   * The provider reported a sent page undelivered or failed (status callback): fall back to the person's
+   * next contact method, while the alert still fires and is not silenced. Safe to run twice: the fallback's
+   * key makes it one notification, claimed once.
+   */
+  async fallBackAfterDeliveryFailure(notificationId: string): Promise<void> {
+    const record = await this.notifications.findById(notificationId);
+    if (!record || record.kind !== 'page' || (record.status !== 'undelivered' && record.status !== 'failed')) return;
+    const alert = await this.alerts.findById(record.alertId);
+    if (!alert || alert.status !== 'firing' || alert.silenced) {
+      this.logger.info({ notificationId, alertId: record.alertId, status: alert?.status, silenced: alert?.silenced }, 'no fallback after a failed delivery: the alert no longer needs it');
+      return;
+    }
+    this.logger.warn({ notificationId, alertId: alert.id, number: alert.number, channel: record.channel, to: maskAddress(record.channel, record.address) }, 'page undelivered; falling back');
+    await this.fallBack(record, alert);
+  }
+
   /** The person's next contact method, if they have one this step has not used. */
   private async fallBack(failed: NotificationRecord, alert: AlertSummary): Promise<void> {
     if (failed.userId === null) return;

@@ -4,7 +4,7 @@ import { ConfigStore, type TierConfig, type TierName } from '@klaxon/config';
 import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
 import { AlertRepository, NotificationRepository, ScheduleOverrideRepository, overridesBySchedule } from '@klaxon/db';
 import { ChannelRegistry, planPage, recoveryKey } from '@klaxon/notify';
-import { JobName, JobProducer, NOTIFY_QUEUE, type PageAlertPayload } from '@klaxon/queue';
+import { JobName, JobProducer, NOTIFY_QUEUE, type EscalateAlertPayload, type PageAlertPayload } from '@klaxon/queue';
 import { stepTargets } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
 import { DeliveryService } from './delivery.service';
@@ -23,13 +23,16 @@ export class PagingService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** A step's timer ran out: page the next step (the page re-checks the alert; a removed timer may already be running). */
-  async escalate(payload: PageAlertPayload): Promise<void> {
-    this.logger.info({ alertId: payload.alertId, step: payload.step, round: payload.round }, 'escalating');
-    await this.page(payload);
+  /**
+   * A step's timer ran out, or someone escalated by hand (`by`, named on the `escalated` event): page the
+   * next step (the page re-checks the alert; a removed timer may already be running).
+   */
+  async escalate(payload: EscalateAlertPayload): Promise<void> {
+    this.logger.info({ alertId: payload.alertId, step: payload.step, round: payload.round, by: payload.by?.actor }, 'escalating');
+    await this.page(payload, payload.by);
   }
 
-  async page({ alertId, step, round }: PageAlertPayload): Promise<void> {
+  async page({ alertId, step, round }: PageAlertPayload, by?: EscalateAlertPayload['by']): Promise<void> {
     const alert = await this.alerts.findById(alertId);
     // Re-checked here, not trusted from the job: it may have been acknowledged or resolved meanwhile.
     if (!alert || alert.status !== 'firing' || alert.silenced || alert.policy === null || alert.tier === null) {
@@ -53,12 +56,12 @@ export class PagingService {
     if (planned.length === 0) {
       // still escalate: the next step may reach somebody
       this.logger.warn({ alertId, number: alert.number, policy: alert.policy, step }, 'nobody to page: the step has no reachable target');
-      await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round });
+      await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round }, by);
       return;
     }
     const records = await this.notifications.createMany(planned.map((p) => ({ ...p, alertId, kind: 'page' as const })));
     await Promise.all(records.map((r) => this.delivery.attempt(r.id, alert)));
-    await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round });
+    await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round }, by);
   }
 
   /**
@@ -66,8 +69,8 @@ export class PagingService {
    * for the next one: a delayed job with a deterministic id, so an ack can
    * remove it and a replay cannot start it twice.
    */
-  private async scheduleNextStep(alertId: string, policyId: string, tier: TierConfig, at: EscalationPosition): Promise<void> {
-    await this.alerts.recordEscalation(alertId, at.step, at.round);
+  private async scheduleNextStep(alertId: string, policyId: string, tier: TierConfig, at: EscalationPosition, by?: EscalateAlertPayload['by']): Promise<void> {
+    await this.alerts.recordEscalation(alertId, at.step, at.round, by);
     const policy = this.config.config.lookup.escalationPolicies.get(policyId);
     const next = tier.escalate && policy ? nextEscalation(policy, at) : null;
     if (!next) return;

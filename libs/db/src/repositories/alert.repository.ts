@@ -176,16 +176,19 @@ export class AlertRepository {
     return { ...rest, number: Number(row.number), escalation: escalationStep === null ? null : { step: escalationStep, round: escalationRound } };
   }
 
-  /** Records that a step was paged, with `escalated` on the timeline for every step after the first. */
-  async recordEscalation(id: string, step: number, round: number): Promise<void> {
+  /**
+   * Records that a step was paged, with `escalated` on the timeline for every step after the first
+   * (once per step change), attributed to `by` when someone escalated by hand.
+   */
+  async recordEscalation(id: string, step: number, round: number, by?: { actor: string; via: ActionVia }): Promise<void> {
     await this.sql.query(
       `WITH moved AS (
          UPDATE alerts SET escalation_step = $2, escalation_round = $3, updated_at = now()
          WHERE id = $1::uuid AND (escalation_step IS DISTINCT FROM $2 OR escalation_round <> $3) RETURNING id
        )
-       INSERT INTO alert_events (alert_id, type, detail)
-       SELECT id, 'escalated', jsonb_build_object('step', $2::int + 1, 'round', $3::int) FROM moved WHERE $2::int > 0 OR $3::int > 0`,
-      [id, step, round],
+       INSERT INTO alert_events (alert_id, type, actor, via, detail)
+       SELECT id, 'escalated', $4, $5::"ActionVia", jsonb_build_object('step', $2::int + 1, 'round', $3::int) FROM moved WHERE $2::int > 0 OR $3::int > 0`,
+      [id, step, round, by?.actor ?? null, by?.via ?? null],
     );
   }
 

@@ -108,6 +108,35 @@ export class NotificationRepository {
     );
   }
 
+  /** The notification the provider knows by this id (Twilio's message SID), if any. */
+  async findByProviderId(providerId: string): Promise<NotificationRecord | null> {
+    const rows = await this.sql.query<NotificationRecord>(`SELECT ${COLUMNS} FROM notifications WHERE provider_id = $1 ORDER BY created_at LIMIT 1`, [providerId]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The provider's final word on a sent notification (delivery status callback): `delivered`, or
+   * `undelivered` / `failed` with its error, and the matching timeline event (`delivered` or `failed`), in
+   * one statement. Only a notification still `sent` changes, so a repeated callback adds nothing: false then.
+   */
+  async recordDeliveryStatus(
+    record: NotificationRecord,
+    status: 'delivered' | 'undelivered' | 'failed',
+    error: string | null,
+    detail: Record<string, unknown>,
+  ): Promise<boolean> {
+    const rows = await this.sql.query<{ id: string }>(
+      `WITH changed AS (
+         UPDATE notifications SET status = $2::"NotificationStatus", error = COALESCE($3, error), updated_at = now()
+         WHERE id = $1::uuid AND status = 'sent' RETURNING alert_id
+       )
+       INSERT INTO alert_events (alert_id, type, actor, via, detail)
+       SELECT alert_id, $4::"AlertEventType", $5, $6::"ActionVia", $7::jsonb FROM changed RETURNING id`,
+      [record.id, status, error, status === 'delivered' ? 'delivered' : 'failed', record.userId, viaOf(record.channel), pgJson(detail)],
+    );
+    return rows.length > 0;
+  }
+
   /** Every page of this alert that reached its provider: who gets the recovery notice, and how. */
   async deliveredPages(alertId: string): Promise<NotificationRecord[]> {
     return this.sql.query<NotificationRecord>(
