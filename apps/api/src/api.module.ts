@@ -16,6 +16,7 @@ import { RejectedModule } from './rejected/rejected.module';
 import { OncallModule } from './oncall/oncall.module';
 import { TwilioModule } from './twilio/twilio.module';
 import { SilencesModule } from './silences/silences.module';
+import { StreamModule } from './stream/stream.module';
 
 /** The api: ingest, the REST API, sign-in and probes. It only produces jobs. */
 @Module({})
@@ -34,6 +35,7 @@ export class ApiModule {
         OncallModule,
         TwilioModule,
         SilencesModule,
+        StreamModule,
         AdminModule,
         HealthModule,
       ],
