@@ -128,14 +128,15 @@ describe('Twilio status callback (SPEC §7)', () => {
     expect(sms.statusCallback).toBe(`${stack.baseUrl}/api/v1/twilio/status`);
   });
 
-  it('records undelivered with a failed event and falls back to email at once; a repeat changes nothing', async () => {
+  it('records undelivered with a failed event and falls back to a voice call at once (sms → voice → email); a repeat changes nothing', async () => {
     const host = uniqueHost();
     const { sms } = await pagedAlert(host, 'api down');
+    const callsBefore = twilioStandIn.calls.length;
     const res = await statusCallback(sms.sid, 'undelivered', '30003');
     expect(res.status).toBe(200);
     expect(res.text).toBe(EMPTY);
-    const [mail] = await waitFor(() => (mailsFor(host).length >= 1 ? mailsFor(host) : undefined), { what: 'the fallback email' });
-    expect(mail!.envelope.to).toEqual(['alice@example.com']);
+    const call = await waitFor(() => twilioStandIn.calls[callsBefore], { what: 'the fallback voice call' });
+    expect(call.to).toBe(ALICE);
     const alert = await alertOf(host);
     expect(alert.notifications.find((n: Notification) => n.providerId === sms.sid)).toMatchObject({ channel: 'sms', status: 'undelivered' });
     const failed = eventsOf(alert, 'failed');
@@ -146,7 +147,8 @@ describe('Twilio status callback (SPEC §7)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const again = await alertOf(host);
     expect(eventsOf(again, 'failed')).toHaveLength(1);
-    expect(mailsFor(host)).toHaveLength(1);
+    expect(twilioStandIn.calls).toHaveLength(callsBefore + 1);
+    expect(mailsFor(host)).toHaveLength(0);
     expect(smsFor(host)).toHaveLength(1);
   });
 

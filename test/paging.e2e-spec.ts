@@ -245,17 +245,19 @@ describe('delivery failures', () => {
 
   it('falls back to the next contact method when Twilio keeps failing, all on the timeline', async () => {
     const host = uniqueHost();
-    twilio.failNext(3, 500);
+    // SMS fails 3 times, then the voice fallback fails 3 times (SPEC §7: sms → voice → email), then email
+    twilio.failNext(6, 500);
     await post(`[P1][PROBLEM][${host}][][replication broken]`);
     const [mail] = await waitFor(() => (mailsFor(host).length === 1 ? mailsFor(host) : undefined), { what: 'the fallback email' });
     expect(mail!.to).toEqual(['alice@example.com']);
     expect(smsFor(host)).toEqual([]);
     const detail = await waitFor(async () => {
       const a = await alertOf(host);
-      return a?.notifications.length === 2 && a.notifications.every((n: { status: string }) => n.status !== 'queued' && n.status !== 'sending') ? a : undefined;
+      return a?.notifications.length === 3 && a.notifications.every((n: { status: string }) => n.status !== 'queued' && n.status !== 'sending') ? a : undefined;
     });
     expect(detail.notifications.map((n: { channel: string; status: string; attempts: number }) => [n.channel, n.status, n.attempts])).toEqual([
       ['sms', 'failed', 3],
+      ['voice', 'failed', 3],
       ['email', 'sent', 1],
     ]);
     const types = detail.events.map((e: { type: string; via: string | null }) => `${e.type}${e.via ? `:${e.via}` : ''}`);

@@ -38,7 +38,7 @@ describe('createChannelRegistry', () => {
   it('registers SMS with Twilio settings and email with SMTP settings', async () => {
     const registry = createChannelRegistry({ twilio: TWILIO, smtp: SMTP });
     try {
-      expect(registry.kinds().sort()).toEqual(['email', 'slack', 'sms', 'webhook']);
+      expect(registry.kinds().sort()).toEqual(['email', 'slack', 'sms', 'voice', 'webhook']);
       expect(registry.get('sms')).toBeInstanceOf(TwilioSmsChannel);
       expect(registry.get('email')).toBeInstanceOf(SmtpEmailChannel);
       expect(registry.get('sms').kind).toBe('sms');

@@ -1,6 +1,6 @@
 /**
  * The one list of channels (STYLE: channels): callers ask for a kind, never for a class.
- * createChannelRegistry builds it from the environment: SMS only with Twilio settings, email only
+ * createChannelRegistry builds it from the environment: SMS and voice only with Twilio settings, email only
  * with SMTP settings; Slack and the generic webhook always (their URL comes with each message).
  */
 import type { ChannelKind, DeliveryReceipt, NotificationChannel, OutboundMessage } from './notification-channel';
@@ -8,6 +8,7 @@ import { ChannelNotConfiguredError } from './channels/channel-not-configured.err
 import { SlackChannel } from './channels/slack.channel';
 import { SmtpEmailChannel } from './channels/smtp-email.channel';
 import { TwilioSmsChannel } from './channels/twilio-sms.channel';
+import { TwilioVoiceChannel } from './channels/twilio-voice.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 
 type Narrow<M, K> = M extends { kind: infer MK } ? (K extends MK ? M & { kind: K } : never) : never;
@@ -74,6 +75,7 @@ export function createChannelRegistry(settings: ChannelRegistrySettings = {}): C
   if (settings.twilio) {
     const { accountSid, authToken, fromNumber, apiBaseUrl } = settings.twilio;
     registry.register(new TwilioSmsChannel({ accountSid, authToken, fromNumber, ...(apiBaseUrl ? { apiBaseUrl } : {}), ...timeout }));
+    registry.register(new TwilioVoiceChannel({ accountSid, authToken, fromNumber, ...(apiBaseUrl ? { apiBaseUrl } : {}), ...timeout }));
   }
   if (settings.smtp) registry.register(new SmtpEmailChannel({ url: settings.smtp.url, from: settings.smtp.from, ...timeout }));
   registry.register(new SlackChannel(timeout));

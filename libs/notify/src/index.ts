@@ -3,6 +3,7 @@ export * from './paging-plan';
 export { ChannelRegistry, createChannelRegistry, type ChannelRegistrySettings, type MessageFor } from './channel-registry';
 export { ChannelNotConfiguredError } from './channels/channel-not-configured.error';
 export { TwilioSmsChannel, type TwilioSmsChannelOptions, type SmsMessage } from './channels/twilio-sms.channel';
+export { TwilioVoiceChannel, type TwilioVoiceChannelOptions, type VoiceMessage } from './channels/twilio-voice.channel';
 export { TwilioBaseUrlRequestClient } from './channels/twilio-base-url.request-client';
 export { twilioDeliveryError } from './channels/twilio-delivery-error';
 export { SmtpEmailChannel, notificationMessageId, NOTIFICATION_HEADER, type SmtpEmailChannelOptions, type EmailMessage } from './channels/smtp-email.channel';

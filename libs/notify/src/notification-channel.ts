@@ -11,6 +11,7 @@ import type { RenderableAlert as AlertMessage } from '@klaxon/alert-format';
 
 export type OutboundMessage =
   | { kind: 'sms'; to: string; body: string; idempotencyKey: string; statusCallbackUrl?: string }
+  | { kind: 'voice'; to: string; twimlUrl: string; statusCallbackUrl: string; idempotencyKey: string }
   | { kind: 'email'; to: string; subject: string; text: string; html: string; idempotencyKey: string }
   | {
       kind: Exclude<ChannelKind, 'sms' | 'voice' | 'email'>;

@@ -31,6 +31,8 @@ export const JobName = {
   silenceEnded: 'silence-ended',
   /** the provider reported a sent page undelivered (Twilio status callback): fall back to the next contact method */
   deliveryFailed: 'delivery-failed',
+  /** a step's voiceAfter ran out with nobody acknowledging: call the step's people (SPEC §5) */
+  voiceCall: 'voice-call',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -80,6 +82,14 @@ export interface DeliveryFailedPayload {
   notificationId: string;
 }
 
+/** The step whose people are called; the job id is voiceCallJobId(alertId, round, step). */
+export type VoiceCallPayload = PageAlertPayload;
+
+/** Deterministic: a replayed page cannot schedule the call twice, and an ack or resolve can remove it. */
+export function voiceCallJobId(alertId: string, position: { step: number; round: number }): string {
+  return `voice-call-${alertId}-${position.round}-${position.step}`;
+}
+
 export interface SendRecoveryPayload {
   alertId: string;
 }
@@ -97,6 +107,7 @@ export interface JobPayloads {
   [JobName.escalateAlert]: EscalateAlertPayload;
   [JobName.silenceEnded]: { silenceId: string };
   [JobName.deliveryFailed]: DeliveryFailedPayload;
+  [JobName.voiceCall]: VoiceCallPayload;
 }
 
 export type TierName = 'critical' | 'high' | 'medium' | 'low';

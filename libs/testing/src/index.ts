@@ -5,7 +5,7 @@ export { createTestDatabase, queryRows, type TestDatabase } from './test-databas
 export { startKlaxon, deleteRedisKeys, type KlaxonStack, type KlaxonProcess, type StackOptions } from './klaxon-processes';
 export { testConfigYaml, testPasswordHash, TEST_INGEST_TOKEN, TEST_FALCON_TOKEN, TEST_PASSWORD } from './test-config';
 export { TestClient } from './http-client';
-export { startTwilioStandIn, twilioError, type TwilioStandIn, type RecordedMessage, type RecordedTwilioRequest } from './stand-ins/twilio-stand-in';
+export { startTwilioStandIn, twilioError, type TwilioStandIn, type RecordedMessage, type RecordedCall, type RecordedTwilioRequest } from './stand-ins/twilio-stand-in';
 export { startSmtpStandIn, type SmtpStandIn, type ReceivedMail } from './stand-ins/smtp-stand-in';
 export { startWebhookStandIn, type WebhookStandIn, type RecordedWebhookRequest } from './stand-ins/webhook-stand-in';
 export type { StandInReply } from './stand-ins/http-stand-in';

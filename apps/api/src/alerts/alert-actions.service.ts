@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AlertRepository, ReplyCodeRepository, type ActionVia, type AlertActionResult, type AlertSummary } from '@klaxon/db';
-import { JobName, JobProducer, NOTIFY_QUEUE, type TierName } from '@klaxon/queue';
+import { JobName, JobProducer, NOTIFY_QUEUE, voiceCallJobId, type TierName } from '@klaxon/queue';
 import { ConfigStore } from '@klaxon/config';
 import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
 
@@ -96,14 +96,18 @@ export class AlertActionsService {
   }
 
   /**
-   * Removes the pending timer of the alert's next step. A timer already
+   * Removes the pending timer of the alert's next step and the current step's voice call. A job already
    * running re-checks the alert and pages nobody, so this only saves work.
    */
   private async stopEscalation(alert: AlertSummary): Promise<void> {
     const policy = alert.policy === null ? undefined : this.config.config.lookup.escalationPolicies.get(alert.policy);
-    if (!policy || !alert.escalation || alert.tier === null) return;
+    if (!alert.escalation || alert.tier === null) return;
+    const queue = this.producer.queue(NOTIFY_QUEUE[alert.tier as TierName]);
+    // the current step's voiceAfter call (SPEC §5): nobody needs calling once someone acted
+    await queue.remove(voiceCallJobId(alert.id, alert.escalation));
+    if (!policy) return;
     const next = nextEscalation(policy, alert.escalation);
-    if (next) await this.producer.queue(NOTIFY_QUEUE[alert.tier as TierName]).remove(escalationJobId(alert.id, next));
+    if (next) await queue.remove(escalationJobId(alert.id, next));
   }
 
   /** Many at once: each number answered on its own, none failing the others. */

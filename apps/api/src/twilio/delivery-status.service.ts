@@ -41,7 +41,7 @@ export class DeliveryStatusService {
     const error = status === 'delivered' ? null : `Twilio reported the message ${status}${code === null ? '' : ` (error ${code})`}`;
     const changed = await this.notifications.recordDeliveryStatus(record, status as FinalStatus, error, detail);
     if (!changed) return 'repeated';
-    this.logger.info({ notificationId: record.id, alertId: record.alertId, status, errorCode: code, to }, 'SMS delivery status recorded');
+    this.logger.info({ notificationId: record.id, alertId: record.alertId, status, errorCode: code, to }, `${record.channel === 'voice' ? 'call' : 'SMS'} delivery status recorded`);
     if (status !== 'delivered' && record.kind === 'page') {
       const alert = await this.alerts.findById(record.alertId);
       if (alert && alert.status === 'firing' && !alert.silenced) {

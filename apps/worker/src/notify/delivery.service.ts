@@ -139,6 +139,17 @@ export class DeliveryService {
           statusCallbackUrl: `${publicUrl.replace(/\/+$/, '')}/api/v1/twilio/status`,
         };
       }
+      case 'voice': {
+        // Twilio fetches what the call says from the api when it is answered (SPEC §7, §9).
+        const base = publicUrl.replace(/\/+$/, '');
+        return {
+          kind: 'voice',
+          to: record.address,
+          twimlUrl: `${base}/api/v1/twilio/voice/${record.id}`,
+          statusCallbackUrl: `${base}/api/v1/twilio/voice-status`,
+          idempotencyKey: record.key,
+        };
+      }
       case 'email': {
         const { subject, text, html } = renderAlertEmail(alertMessageOf(alert, status, publicUrl));
         return { kind: 'email', to: record.address, subject, text, html, idempotencyKey: record.key };

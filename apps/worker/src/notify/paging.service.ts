@@ -4,10 +4,15 @@ import { ConfigStore, type TierConfig, type TierName } from '@klaxon/config';
 import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
 import { AlertRepository, NotificationRepository, ScheduleOverrideRepository, overridesBySchedule } from '@klaxon/db';
 import { ChannelRegistry, planPage, recoveryKey } from '@klaxon/notify';
-import { JobName, JobProducer, NOTIFY_QUEUE, type EscalateAlertPayload, type PageAlertPayload } from '@klaxon/queue';
+import type { UserConfig } from '@klaxon/config';
+import { JobName, JobProducer, NOTIFY_QUEUE, type EscalateAlertPayload, type PageAlertPayload, type VoiceCallPayload, voiceCallJobId } from '@klaxon/queue';
 import { stepTargets } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
 import { DeliveryService } from './delivery.service';
+
+function hasPhone(user: UserConfig | undefined): boolean {
+  return typeof user?.phone === 'string' && user.phone !== '';
+}
 
 /** Pages the people of an alert's escalation step, and tells them when it recovers. */
 @Injectable()
@@ -61,7 +66,47 @@ export class PagingService {
     }
     const records = await this.notifications.createMany(planned.map((p) => ({ ...p, alertId, kind: 'page' as const })));
     await Promise.all(records.map((r) => this.delivery.attempt(r.id, alert)));
+    await this.scheduleVoiceCall(alert.id, tier, { step, round });
     await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round }, by);
+  }
+
+  /**
+   * voiceAfter (SPEC §5): a delayed job, with a deterministic id, that calls the step's people if the alert
+   * is still unacknowledged by then. Tiers that already call at once (channels include voice) need none.
+   */
+  private async scheduleVoiceCall(alertId: string, tier: TierConfig, at: { step: number; round: number }): Promise<void> {
+    if (tier.voiceAfterMs === undefined || tier.channels.includes('voice') || !this.channels.has('voice')) return;
+    await this.producer.enqueue(NOTIFY_QUEUE[tier.name], JobName.voiceCall, { alertId, step: at.step, round: at.round }, { jobId: voiceCallJobId(alertId, at), delay: tier.voiceAfterMs });
+  }
+
+  /**
+   * A step's voiceAfter ran out: call its people who have a phone, while the alert still fires unsilenced
+   * (re-checked here: an ack or resolve removes the job, but one already running must stop itself).
+   * Keys are the page keys with channel `voice`, so a replay, or an SMS that already fell back to voice, calls once.
+   */
+  async call({ alertId, step, round }: VoiceCallPayload): Promise<void> {
+    const alert = await this.alerts.findById(alertId);
+    if (!alert || alert.status !== 'firing' || alert.silenced || alert.policy === null || alert.tier === null) {
+      this.logger.info({ alertId, status: alert?.status, silenced: alert?.silenced }, 'voice call skipped: the alert no longer needs it');
+      return;
+    }
+    if (!this.channels.has('voice')) return;
+    const config = this.config.config;
+    const tier = config.tiers[alert.tier as TierName];
+    const now = new Date();
+    const scheduleIds = [...new Set(config.lookup.escalationPolicies.get(alert.policy)?.steps[step]?.notify.filter((t) => t.kind === 'schedule').map((t) => t.id) ?? [])];
+    const overrides = scheduleIds.length > 0 ? overridesBySchedule(await this.overrides.activeOrUpcoming(scheduleIds, now, new Date(now.getTime() + 1))) : undefined;
+    const voiceTier: TierConfig = { ...tier, channels: ['voice'] };
+    const planned = planPage(config, { alertId, tier: voiceTier, targets: stepTargets(config, alert.policy, step, now, overrides), step, round }).filter(
+      (p) => p.channel === 'voice' && p.userId !== null && hasPhone(config.lookup.users.get(p.userId)),
+    );
+    if (planned.length === 0) {
+      this.logger.info({ alertId, number: alert.number, step }, 'voice call: nobody on the step has a phone');
+      return;
+    }
+    this.logger.warn({ alertId, number: alert.number, step, round, calls: planned.length }, 'not acknowledged within voiceAfter: calling');
+    const records = await this.notifications.createMany(planned.map((p) => ({ ...p, alertId, kind: 'page' as const })));
+    await Promise.all(records.map((r) => this.delivery.attempt(r.id, alert)));
   }
 
   /**

@@ -8,7 +8,7 @@ import { PagingService } from '../notify/paging.service';
 import { SilenceEndService } from '../notify/silence-end.service';
 import { LOGGER } from '../worker-tokens';
 
-const HANDLES = [JobName.pageAlert, JobName.sendRecovery, JobName.retryNotification, JobName.escalateAlert, JobName.deliveryFailed] as const;
+const HANDLES = [JobName.pageAlert, JobName.sendRecovery, JobName.retryNotification, JobName.escalateAlert, JobName.deliveryFailed, JobName.voiceCall] as const;
 
 /** One worker per tier queue: each tier's pages are processed apart, so a flood of low ones never delays a P0. */
 @Injectable()
@@ -52,6 +52,8 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
         return this.paging.escalate(job.data);
       case JobName.deliveryFailed:
         return this.delivery.fallBackAfterDeliveryFailure(job.data.notificationId);
+      case JobName.voiceCall:
+        return this.paging.call(job.data);
       case JobName.silenceEnded:
         return this.silenceEnd.ended(job.data.silenceId);
       case JobName.triageBatch:

@@ -37,6 +37,22 @@ describe('Twilio stand-in', () => {
     expect(message).toMatchObject({ sid: body.sid, accountSid: SID, authUser: SID, statusCallback: 'https://x/cb' });
   });
 
+  it('answers a call like Twilio and records To, From, Url and StatusCallback', async () => {
+    const res = await post(standIn, `/2010-04-01/Accounts/${SID}/Calls.json`, {
+      To: '+15005550001',
+      From: '+15005550006',
+      Url: 'https://x/twiml',
+      StatusCallback: 'https://x/voice-status',
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ account_sid: SID, status: 'queued', to: '+15005550001', from: '+15005550006', direction: 'outbound-api' });
+    expect(body.sid).toMatch(/^CA[0-9a-f]{32}$/);
+    const [call] = await standIn.waitForCalls(1);
+    expect(call).toMatchObject({ sid: body.sid, to: '+15005550001', from: '+15005550006', url: 'https://x/twiml', twiml: null, statusCallback: 'https://x/voice-status' });
+    expect((await post(standIn, `/2010-04-01/Accounts/${SID}/Calls.json`, { To: '+1', From: '+2' })).status).toBe(400);
+  });
+
   it('refuses basic auth whose user is not the account SID (401, 20003)', async () => {
     const res = await post(standIn, messagesPath, { To: '+1', From: '+2', Body: 'x' }, 'ACother');
     expect(res.status).toBe(401);
@@ -44,7 +60,7 @@ describe('Twilio stand-in', () => {
   });
 
   it('answers 404 (20404) for a path it does not know', async () => {
-    const res = await post(standIn, `/2010-04-01/Accounts/${SID}/Calls.json`, {});
+    const res = await post(standIn, `/2010-04-01/Accounts/${SID}/Faxes.json`, {});
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 20404 });
   });

@@ -1,8 +1,9 @@
 /**
  * A local stand-in for Twilio's REST API, for tests that point TWILIO_API_BASE_URL at it so the real
  * SDK builds the real requests. It answers `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
- * like Twilio (201 with a Message resource, sid `SM` + 32 hex, status `queued`) after checking HTTP
- * basic auth, and records every request.
+ * like Twilio (201 with a Message resource, sid `SM` + 32 hex, status `queued`) and
+ * `POST …/Calls.json` (201 with a Call resource, sid `CA` + 32 hex) after checking HTTP basic auth,
+ * and records every request.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -39,6 +40,21 @@ export interface RecordedMessage {
   receivedAt: number;
 }
 
+/** A call Twilio accepted (POST …/Calls.json answered 201). */
+export interface RecordedCall {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string;
+  /** the TwiML URL Twilio would fetch when the call is answered, or null with inline Twiml */
+  url: string | null;
+  twiml: string | null;
+  statusCallback: string | null;
+  authUser: string | null;
+  params: Record<string, string>;
+  receivedAt: number;
+}
+
 export interface TwilioStandInOptions {
   /** when set, the basic-auth password must equal it (otherwise any password is accepted) */
   authToken?: string;
@@ -49,6 +65,8 @@ export interface TwilioStandIn {
   port: number;
   /** messages accepted (answered 201) */
   messages: RecordedMessage[];
+  /** calls accepted (answered 201) */
+  calls: RecordedCall[];
   /** every request, including refused ones */
   requests: RecordedTwilioRequest[];
   /** answer the next n requests with `status` and a Twilio-shaped error body (or `body`) */
@@ -59,13 +77,16 @@ export interface TwilioStandIn {
    */
   respondWith(fn: ((req: RecordedTwilioRequest) => StandInReply | undefined | Promise<StandInReply | undefined>) | null): void;
   waitForMessages(n: number, timeoutMs?: number): Promise<RecordedMessage[]>;
+  waitForCalls(n: number, timeoutMs?: number): Promise<RecordedCall[]>;
   close(): Promise<void>;
 }
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+const CALLS_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
 
 export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Promise<TwilioStandIn> {
   const messages: RecordedMessage[] = [];
+  const calls: RecordedCall[] = [];
   const requests: RecordedTwilioRequest[] = [];
   const failures = new FailureQueue();
   let responder: Parameters<TwilioStandIn['respondWith']>[0] = null;
@@ -92,6 +113,64 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
     if (forced) return sendReply(res, forced);
 
     const pathname = new URL(recorded.path, 'http://stand-in').pathname;
+    const callMatch = CALLS_PATH.exec(pathname);
+    if (callMatch && recorded.method === 'POST') {
+      const accountSid = decodeURIComponent(callMatch[1] ?? '');
+      if (user !== accountSid || password === null || (options.authToken !== undefined && password !== options.authToken)) {
+        return sendReply(res, twilioError(401, 20003, 'Authenticate'));
+      }
+      if (!form.To) return sendReply(res, twilioError(400, 21201, 'No \'To\' number is specified'));
+      if (!form.From) return sendReply(res, twilioError(400, 21213, 'No \'From\' number is specified'));
+      if (!form.Url && !form.Twiml && !form.ApplicationSid) {
+        return sendReply(res, twilioError(400, 21205, 'Url parameter is required.'));
+      }
+      const sid = `CA${randomBytes(16).toString('hex')}`;
+      calls.push({
+        sid,
+        accountSid,
+        to: form.To,
+        from: form.From,
+        url: form.Url ?? null,
+        twiml: form.Twiml ?? null,
+        statusCallback: form.StatusCallback ?? null,
+        authUser: user,
+        params: form,
+        receivedAt,
+      });
+      const now = new Date().toUTCString().replace('GMT', '+0000');
+      return sendReply(res, {
+        status: 201,
+        body: {
+          account_sid: accountSid,
+          annotation: null,
+          answered_by: null,
+          api_version: '2010-04-01',
+          caller_name: null,
+          date_created: now,
+          date_updated: now,
+          direction: 'outbound-api',
+          duration: null,
+          end_time: null,
+          forwarded_from: null,
+          from: form.From,
+          from_formatted: form.From,
+          group_sid: null,
+          parent_call_sid: null,
+          phone_number_sid: null,
+          price: null,
+          price_unit: 'USD',
+          queue_time: '0',
+          sid,
+          start_time: null,
+          status: 'queued',
+          subresource_uris: { notifications: `/2010-04-01/Accounts/${accountSid}/Calls/${sid}/Notifications.json` },
+          to: form.To,
+          to_formatted: form.To,
+          trunk_sid: null,
+          uri: `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json`,
+        },
+      });
+    }
     const match = MESSAGES_PATH.exec(pathname);
     if (!match || recorded.method !== 'POST') {
       return sendReply(res, twilioError(404, 20404, `The requested resource ${pathname} was not found`));
@@ -152,6 +231,7 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
     baseUrl: http.baseUrl,
     port: http.port,
     messages,
+    calls,
     requests,
     failNext(n, status = 500, body) {
       failures.push(n, { status, body: body ?? twilioError(status, status === 429 ? 20429 : 20500, status === 429 ? 'Too Many Requests' : 'Internal Server Error').body });
@@ -161,6 +241,9 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
     },
     waitForMessages(n, timeoutMs = 5000) {
       return waitFor(() => messages.length >= n && messages.slice(0, n), { timeoutMs, what: `${n} Twilio message(s), have ${messages.length}` });
+    },
+    waitForCalls(n, timeoutMs = 5000) {
+      return waitFor(() => calls.length >= n && calls.slice(0, n), { timeoutMs, what: `${n} Twilio call(s), have ${calls.length}` });
     },
     close: http.close,
   };
