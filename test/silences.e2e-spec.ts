@@ -125,6 +125,26 @@ describe('silences', () => {
     expect(smsFor(host).filter((m) => m.body.includes('[PROBLEM]'))).toHaveLength(1);
   });
 
+  it('silences until OK: the alert stays quiet, its recovery ends the silence, and the next occurrence pages', async () => {
+    const host = `until-${tag()}`;
+    await post(`[P0][PROBLEM][${host}][][disk full]`);
+    await waitFor(() => smsFor(host).length === 1, { what: 'the first page' });
+    const alert = await alertOf(host);
+    const res = await ui.request('POST', `/api/v1/alerts/${alert.number}/silence`, { body: { duration: 'until-ok' } });
+    expect(res.status).toBe(200);
+    expect(res.body.silence).toMatchObject({ endsAt: null, untilAlertId: expect.any(String), expiredAt: null });
+    await post(`[P0][PROBLEM][${host}][][disk full]`);
+    await barrier();
+    expect((await alertOf(host)).silenced).toBe(true);
+    await post(`[P0][OK][${host}][][disk full]`);
+    await waitFor(async () => {
+      const list = await ui.request('GET', '/api/v1/silences');
+      return !list.body.items.some((s: { id: string }) => s.id === res.body.silence.id);
+    }, { what: 'the silence to end with the recovery' });
+    await post(`[P0][PROBLEM][${host}][][disk full]`);
+    await waitFor(() => smsFor(host).filter((m) => m.body.includes('[PROBLEM]')).length === 2, { what: 'the next occurrence to page' });
+  });
+
   it('answers 400 naming the problems of a bad silence, 404 for an unknown one, 401 without a session', async () => {
     const bad = await ui.request('POST', '/api/v1/silences', { body: { matchers: {}, comment: '' } });
     expect(bad.status).toBe(400);

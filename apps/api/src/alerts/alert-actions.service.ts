@@ -1,5 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { AlertRepository, ReplyCodeRepository, type ActionVia, type AlertActionResult, type AlertSummary } from '@klaxon/db';
+import { AlertRepository, ReplyCodeRepository, SilenceRepository, type ActionVia, type AlertActionResult, type AlertSummary } from '@klaxon/db';
 import { JobName, JobProducer, NOTIFY_QUEUE, voiceCallJobId, type TierName } from '@klaxon/queue';
 import { ConfigStore } from '@klaxon/config';
 import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
@@ -16,6 +16,7 @@ export class AlertActionsService {
   constructor(
     private readonly alerts: AlertRepository,
     private readonly replyCodes: ReplyCodeRepository,
+    private readonly silences: SilenceRepository,
     private readonly producer: JobProducer,
     private readonly config: ConfigStore,
   ) {}
@@ -46,6 +47,7 @@ export class AlertActionsService {
     await this.stopEscalation(alert);
     // As when the source sends OK: codes go into quarantine, and those who were paged hear it recovered.
     await this.replyCodes.releaseForAlerts([alert.id]);
+    await this.silences.expireUntil([alert.id]);
     if (alert.tier !== null) {
       await this.producer.enqueue(NOTIFY_QUEUE[alert.tier as TierName], JobName.sendRecovery, { alertId: alert.id }, { jobId: `recovery-${alert.id}` });
     }

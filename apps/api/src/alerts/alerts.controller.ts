@@ -70,10 +70,14 @@ export class AlertsController {
   async silence(@Param('number') raw: string, @Body() body: unknown, @CurrentUser() user: SignedInUser) {
     const number = alertNumber(raw);
     const requested = body instanceof InvalidJsonBody || body === undefined || body === null ? undefined : (body as { duration?: unknown }).duration;
-    let durationMs = 3_600_000;
-    if (requested !== undefined) {
+    let durationMs: number | 'until-ok' = 3_600_000;
+    if (requested === 'until-ok') {
+      durationMs = 'until-ok';
+    } else if (requested !== undefined) {
       const parsed = typeof requested === 'string' ? tryParseDuration(requested) : undefined;
-      if (parsed === undefined || parsed <= 0 || parsed > 30 * 86_400_000) throw new BadRequestException('duration must be like 30m, 2h or 1d, at most 30d');
+      if (parsed === undefined || parsed <= 0 || parsed > 30 * 86_400_000) {
+        throw new BadRequestException('duration must be like 30m, 2h or 1d (at most 30d), or "until-ok"');
+      }
       durationMs = parsed;
     }
     const alert = await this.alerts.findByNumber(number);

@@ -23,15 +23,19 @@ export class SilencesService {
     return this.create({ ...input.value, untilAlertId: null, author, origin });
   }
 
-  /** Silences one alert's fingerprint for `durationMs` (an alert's page, an SMS reply). */
-  async silenceAlert(alert: { id: string; number: number; fingerprint: string }, durationMs: number, author: string, origin: SilenceOrigin): Promise<Silence> {
+  /**
+   * Silences one alert's fingerprint for `durationMs` (an alert's page, an SMS
+   * reply), or until the alert recovers ("silence until OK").
+   */
+  async silenceAlert(alert: { id: string; number: number; fingerprint: string }, durationMs: number | 'until-ok', author: string, origin: SilenceOrigin): Promise<Silence> {
     const now = new Date();
+    const untilOk = durationMs === 'until-ok';
     return this.create({
       matchers: { fingerprint: alert.fingerprint },
       startsAt: now,
-      endsAt: new Date(now.getTime() + durationMs),
-      untilAlertId: null,
-      comment: `silenced from alert #${alert.number}`,
+      endsAt: untilOk ? null : new Date(now.getTime() + durationMs),
+      untilAlertId: untilOk ? alert.id : null,
+      comment: untilOk ? `silenced from alert #${alert.number} until it recovers` : `silenced from alert #${alert.number}`,
       author,
       origin,
     });
