@@ -201,6 +201,19 @@ describe('SMS replies (SPEC §9)', () => {
     expect(byNumber.text).toMatch(new RegExp(`<Message>Resolved #\\d+: \\[P0\\]\\[${h3}\\] swap</Message>`));
   });
 
+  it('pages a phone that replied STOP by no SMS until it replies START', async () => {
+    expect((await inbound(ALICE, 'stop')).text).toContain('SMS paging is off');
+    const quiet = uniqueHost();
+    await ingest.postLines(`[P0][PROBLEM][${quiet}][][stopped phone]`, TOKEN);
+    await waitFor(async () => (await alertOf(quiet))?.events.some((e: { type: string }) => e.type === 'routed'), { what: 'the alert' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(smsFor(quiet)).toEqual([]);
+    expect((await inbound(ALICE, 'start')).text).toContain('SMS paging is on again');
+    const loud = uniqueHost();
+    await ingest.postLines(`[P0][PROBLEM][${loud}][][started phone]`, TOKEN);
+    await waitFor(() => smsFor(loud).length === 1, { what: 'the page after START' });
+  });
+
   it('answers help at most 5 times in a row, and again after a command', async () => {
     for (let i = 0; i < 5; i++) expect((await inbound(BOB, i % 2 === 0 ? 'help' : 'what?')).text).toMatch(/<Message>Klaxon: reply 1a ack/);
     expect((await inbound(BOB, 'help')).text).toBe(EMPTY);

@@ -5,3 +5,4 @@ export { IngestBatcher, IngestBackedUpError, type BatcherOptions } from './inges
 export { QueueModule, REDIS, type QueueModuleOptions } from './queue.module';
 export { ClusterBroadcast, type BroadcastMessage } from './cluster-broadcast';
 export { startQueueWorker, type TypedJob } from './queue-worker';
+export { smsOptOutKey, optedOutPhones } from './sms-opt-out';

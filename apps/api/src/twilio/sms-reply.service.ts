@@ -19,18 +19,13 @@ import {
 import { APP_ENV, ConfigStore, type AppEnv } from '@klaxon/config';
 import { AlertRepository, SmsReplyRepository, type AlertActionResult, type SmsReplyAlert } from '@klaxon/db';
 import { maskPhone } from '@klaxon/observability';
-import { REDIS } from '@klaxon/queue';
+import { REDIS, smsOptOutKey } from '@klaxon/queue';
 import { AlertActionsService } from '../alerts/alert-actions.service';
 import { SilencesService } from '../silences/silences.service';
 import { LOGGER } from '../app-tokens';
 
 /** How long a run of help answers is remembered without a command in between. */
 const HELP_RUN_TTL_SECONDS = 24 * 60 * 60;
-
-/** Redis key of a phone's SMS opt-out flag (STOP / START), which the worker can check before paging it. */
-export function smsOptOutKey(prefix: string, phone: string): string {
-  return `${prefix}:sms-optout:${phone}`;
-}
 
 /** Redis key of the number of help answers a phone has had in a row. */
 export function smsHelpRunKey(prefix: string, phone: string): string {

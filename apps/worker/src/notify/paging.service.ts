@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ConfigStore, type TierConfig, type TierName } from '@klaxon/config';
+import { APP_ENV, ConfigStore, type AppEnv, type TierConfig, type TierName } from '@klaxon/config';
 import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
 import { AlertRepository, NotificationRepository, ScheduleOverrideRepository, overridesBySchedule } from '@klaxon/db';
 import { ChannelRegistry, planPage, recoveryKey } from '@klaxon/notify';
 import type { UserConfig } from '@klaxon/config';
-import { JobName, JobProducer, NOTIFY_QUEUE, type EscalateAlertPayload, type PageAlertPayload, type VoiceCallPayload, voiceCallJobId } from '@klaxon/queue';
+import { JobName, JobProducer, NOTIFY_QUEUE, REDIS, optedOutPhones, type EscalateAlertPayload, type PageAlertPayload, type VoiceCallPayload, voiceCallJobId } from '@klaxon/queue';
 import { stepTargets } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
 import { DeliveryService } from './delivery.service';
@@ -25,6 +26,8 @@ export class PagingService {
     private readonly channels: ChannelRegistry,
     private readonly config: ConfigStore,
     private readonly producer: JobProducer,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_ENV) private readonly env: AppEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -55,9 +58,14 @@ export class PagingService {
     const scheduleIds = [...new Set(config.lookup.escalationPolicies.get(alert.policy)?.steps[step]?.notify.filter((t) => t.kind === 'schedule').map((t) => t.id) ?? [])];
     const overrides = scheduleIds.length > 0 ? overridesBySchedule(await this.overrides.activeOrUpcoming(scheduleIds, now, new Date(now.getTime() + 1))) : undefined;
     // Channels that are not configured (no Twilio or SMTP settings) are left out, not failed.
-    const planned = planPage(config, { alertId, tier, targets: stepTargets(config, alert.policy, step, now, overrides), step, round }).filter((p) =>
+    const candidates = planPage(config, { alertId, tier, targets: stepTargets(config, alert.policy, step, now, overrides), step, round }).filter((p) =>
       this.channels.has(p.channel),
     );
+    // A phone that replied STOP gets no SMS pages until it replies START (the carrier would refuse them anyway).
+    const smsPhones = candidates.filter((p) => p.channel === 'sms').map((p) => p.address);
+    const stopped = await optedOutPhones(this.redis, this.env.redis.queuePrefix, smsPhones);
+    if (stopped.size > 0) this.logger.info({ alertId, phones: stopped.size }, 'SMS left out: the phone replied STOP');
+    const planned = candidates.filter((p) => p.channel !== 'sms' || !stopped.has(p.address));
     if (planned.length === 0) {
       // still escalate: the next step may reach somebody
       this.logger.warn({ alertId, number: alert.number, policy: alert.policy, step }, 'nobody to page: the step has no reachable target');
