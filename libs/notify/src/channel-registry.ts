@@ -1,11 +1,17 @@
 /**
  * The one list of channels (STYLE: channels): callers ask for a kind, never for a class.
  * createChannelRegistry builds it from the environment: SMS and voice only with Twilio settings, email only
- * with SMTP settings; Slack and the generic webhook always (their URL comes with each message).
+ * with SMTP settings; the IM channels and the generic webhook always (their URL comes with each message).
  */
 import type { ChannelKind, DeliveryReceipt, NotificationChannel, OutboundMessage } from './notification-channel';
 import { ChannelNotConfiguredError } from './channels/channel-not-configured.error';
+import { DingTalkChannel } from './channels/dingtalk.channel';
+import { DiscordChannel } from './channels/discord.channel';
+import { FeishuChannel } from './channels/feishu.channel';
 import { SlackChannel } from './channels/slack.channel';
+import { TeamsChannel } from './channels/teams.channel';
+import { TelegramChannel } from './channels/telegram.channel';
+import { WeComChannel } from './channels/wecom.channel';
 import { SmtpEmailChannel } from './channels/smtp-email.channel';
 import { TwilioSmsChannel } from './channels/twilio-sms.channel';
 import { TwilioVoiceChannel } from './channels/twilio-voice.channel';
@@ -78,7 +84,14 @@ export function createChannelRegistry(settings: ChannelRegistrySettings = {}): C
     registry.register(new TwilioVoiceChannel({ accountSid, authToken, fromNumber, ...(apiBaseUrl ? { apiBaseUrl } : {}), ...timeout }));
   }
   if (settings.smtp) registry.register(new SmtpEmailChannel({ url: settings.smtp.url, from: settings.smtp.from, ...timeout }));
+  // IM channels take their URL (and secret) from each message: always available
   registry.register(new SlackChannel(timeout));
+  registry.register(new TeamsChannel(timeout));
+  registry.register(new DiscordChannel(timeout));
+  registry.register(new TelegramChannel(timeout));
+  registry.register(new DingTalkChannel(timeout));
+  registry.register(new FeishuChannel(timeout));
+  registry.register(new WeComChannel(timeout));
   registry.register(new WebhookChannel(timeout));
   return registry;
 }
