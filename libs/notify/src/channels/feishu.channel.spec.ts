@@ -1,36 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { startWebhookStandIn, type WebhookStandIn } from '../../../testing/src/stand-ins/webhook-stand-in';
-import { DeliveryError, type AlertMessage } from '../notification-channel';
 import { FeishuChannel, feishuMention, feishuPayload, feishuSign, type FeishuMessage } from './feishu.channel';
-
-function anAlert(overrides: Partial<AlertMessage> = {}): AlertMessage {
-  return {
-    status: 'PROBLEM',
-    number: 4711,
-    priority: 'P0',
-    host: 'web-01',
-    ip: '10.0.0.1',
-    message: 'host is down',
-    count: 3,
-    firstSeenAt: new Date('2026-03-01T02:03:04Z'),
-    url: 'https://klaxon.example.com/alerts/4711',
-    ...overrides,
-  };
-}
+import { anAlert, deliveryErrorOf } from './channel-spec-helpers';
 
 function aMessage(url: string, overrides: Partial<FeishuMessage> = {}): FeishuMessage {
   return { kind: 'feishu', url, alert: anAlert(), mention: 'ou_7d8a6e6df7621556ce0d21922b676706ccs', idempotencyKey: 'n-1', ...overrides };
-}
-
-async function deliveryErrorOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
 }
 
 /** Feishu's documented algorithm, written out again: the string `${timestamp}\n${secret}` is the HMAC key, the message is empty. */

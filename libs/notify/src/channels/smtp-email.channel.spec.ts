@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { freePort } from '../../../testing/src/free-port';
 import { startSmtpStandIn, type SmtpStandIn } from '../../../testing/src/stand-ins/smtp-stand-in';
-import { DeliveryError } from '../notification-channel';
 import { notificationMessageId, SmtpEmailChannel, smtpTransportOptions, type EmailMessage } from './smtp-email.channel';
+import { deliveryErrorOf } from './channel-spec-helpers';
 
 const FROM = 'Klaxon <klaxon@example.com>';
 
@@ -16,17 +16,6 @@ function anEmail(overrides: Partial<EmailMessage> = {}): EmailMessage {
     idempotencyKey: 'notification:42:attempt-independent',
     ...overrides,
   };
-}
-
-async function deliveryErrorOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
 }
 
 describe('SmtpEmailChannel against the SMTP stand-in', () => {

@@ -1,36 +1,11 @@
 import { freePort } from '../../../testing/src/free-port';
 import { startWebhookStandIn, type WebhookStandIn } from '../../../testing/src/stand-ins/webhook-stand-in';
-import { DeliveryError, type AlertMessage } from '../notification-channel';
+import { DeliveryError } from '../notification-channel';
 import { TelegramChannel, telegramChatId, telegramMention, telegramMethodUrl, telegramText, type TelegramMessage } from './telegram.channel';
-
-function anAlert(overrides: Partial<AlertMessage> = {}): AlertMessage {
-  return {
-    status: 'PROBLEM',
-    number: 4711,
-    priority: 'P0',
-    host: 'web-01',
-    ip: '10.0.0.1',
-    message: 'host is down',
-    count: 3,
-    firstSeenAt: new Date('2026-03-01T02:03:04Z'),
-    url: 'https://klaxon.example.com/alerts/4711',
-    ...overrides,
-  };
-}
+import { anAlert, deliveryErrorOf } from './channel-spec-helpers';
 
 function aTelegramMessage(url: string, overrides: Partial<TelegramMessage> = {}): TelegramMessage {
   return { kind: 'telegram', url, options: { chatId: '-1001234567890' }, alert: anAlert(), mention: 'alice_ops', idempotencyKey: 'n-1', ...overrides };
-}
-
-async function deliveryErrorOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
 }
 
 const okReply = { status: 200, body: { ok: true, result: { message_id: 42, chat: { id: -1001234567890 }, date: 1772330584, text: '…' } } };

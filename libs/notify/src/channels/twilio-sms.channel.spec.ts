@@ -1,8 +1,8 @@
 import { freePort } from '../../../testing/src/free-port';
 import { startTwilioStandIn, twilioError, type TwilioStandIn } from '../../../testing/src/stand-ins/twilio-stand-in';
-import { DeliveryError } from '../notification-channel';
 import { TwilioBaseUrlRequestClient } from './twilio-base-url.request-client';
 import { TwilioSmsChannel, type SmsMessage } from './twilio-sms.channel';
+import { deliveryErrorOf } from './channel-spec-helpers';
 
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 const AUTH_TOKEN = 'test-auth-token-0123456789';
@@ -17,17 +17,6 @@ function anSms(overrides: Partial<SmsMessage> = {}): SmsMessage {
     statusCallbackUrl: 'https://klaxon.example.com/api/v1/twilio/status',
     ...overrides,
   };
-}
-
-async function deliveryErrorOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
 }
 
 describe('TwilioSmsChannel against the Twilio stand-in', () => {

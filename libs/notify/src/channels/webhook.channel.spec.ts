@@ -1,39 +1,13 @@
 import { startWebhookStandIn, type WebhookStandIn } from '../../../testing/src/stand-ins/webhook-stand-in';
-import { DeliveryError, type AlertMessage } from '../notification-channel';
 import { signWebhook, verifyWebhookSignature, WebhookChannel, type WebhookMessage } from './webhook.channel';
+import { anAlert, deliveryErrorOf } from './channel-spec-helpers';
 
 const SECRET = 'whsec-test-0123456789';
 const NOW = new Date('2026-03-01T02:05:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 
-function anAlert(overrides: Partial<AlertMessage> = {}): AlertMessage {
-  return {
-    status: 'PROBLEM',
-    number: 4711,
-    priority: 'P0',
-    host: 'web-01',
-    ip: '10.0.0.1',
-    message: 'host is down',
-    count: 3,
-    firstSeenAt: new Date('2026-03-01T02:03:04Z'),
-    url: 'https://klaxon.example.com/alerts/4711',
-    ...overrides,
-  };
-}
-
 function aWebhookMessage(url: string, overrides: Partial<WebhookMessage> = {}): WebhookMessage {
   return { kind: 'webhook', url, secret: SECRET, alert: anAlert(), idempotencyKey: 'n-42', ...overrides };
-}
-
-async function deliveryErrorOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
 }
 
 describe('WebhookChannel against a webhook stand-in', () => {

@@ -1,35 +1,9 @@
 import { startWebhookStandIn, type WebhookStandIn } from '../../../testing/src/stand-ins/webhook-stand-in';
-import { DeliveryError, type AlertMessage } from '../notification-channel';
 import { truncateUtf8, WeComChannel, weComMention, weComPayload, type WeComMessage } from './wecom.channel';
-
-function anAlert(overrides: Partial<AlertMessage> = {}): AlertMessage {
-  return {
-    status: 'PROBLEM',
-    number: 4711,
-    priority: 'P0',
-    host: 'web-01',
-    ip: '10.0.0.1',
-    message: 'host is down',
-    count: 3,
-    firstSeenAt: new Date('2026-03-01T02:03:04Z'),
-    url: 'https://klaxon.example.com/alerts/4711',
-    ...overrides,
-  };
-}
+import { anAlert, deliveryErrorOf } from './channel-spec-helpers';
 
 function aMessage(url: string, overrides: Partial<WeComMessage> = {}): WeComMessage {
   return { kind: 'wecom', url, alert: anAlert(), mention: 'wangqing', idempotencyKey: 'n-1', ...overrides };
-}
-
-async function deliveryErrorOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DeliveryError);
-  return err as DeliveryError;
 }
 
 describe('weComPayload', () => {
