@@ -15,3 +15,4 @@ export { TelegramChannel } from './channels/telegram.channel';
 export { DingTalkChannel } from './channels/dingtalk.channel';
 export { FeishuChannel } from './channels/feishu.channel';
 export { WeComChannel } from './channels/wecom.channel';
+export * from './noise';
