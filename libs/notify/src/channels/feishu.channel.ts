@@ -11,9 +11,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { alertFacts, alertLine, alertTitle, escapeMarkdown, statusEmoji } from '@klaxon/alert-format';
-import { DeliveryError, type AlertMessage, type DeliveryReceipt, type NotificationChannel } from '../notification-channel';
+import type { AlertMessage, DeliveryReceipt, NotificationChannel } from '../notification-channel';
 import { truncate, type ImMessage } from './alert-text';
-import { DEFAULT_HTTP_TIMEOUT_MS, excerpt, httpStatusRetryable, postWithTimeout, retryAfterSeconds, type HttpReply } from './http-post';
+import { DEFAULT_HTTP_TIMEOUT_MS, codeReplyReceipt, postWithTimeout, type HttpReply } from './http-post';
 
 export type FeishuMessage = ImMessage & { kind: 'feishu' };
 
@@ -135,29 +135,12 @@ export function feishuPayload(message: Pick<FeishuMessage, 'alert' | 'mention'>)
 }
 
 function feishuReceipt(reply: HttpReply): DeliveryReceipt {
-  const body = reply.text.trim();
-  const answer = parseJsonObject(body);
-  const code = typeof answer?.code === 'number' ? answer.code : typeof answer?.StatusCode === 'number' ? answer.StatusCode : null;
-  const msg = typeof answer?.msg === 'string' ? answer.msg : typeof answer?.StatusMessage === 'string' ? answer.StatusMessage : null;
-  if (reply.status >= 200 && reply.status < 300 && code === 0) return { providerId: null };
-
-  const retryAfter = reply.status === 429 ? retryAfterSeconds(reply.headers) : null;
-  const refused = code !== null && code !== 0;
-  const retryable = httpStatusRetryable(reply.status) || (refused && RETRYABLE_FEISHU_CODES.has(code));
-  const detail = refused ? `code ${code} ${msg ?? ''}`.trim() : excerpt(body) || '(empty body)';
-  throw new DeliveryError(
-    `Feishu refused the message: HTTP ${reply.status} ${detail}${retryAfter !== null ? ` (retry after ${retryAfter} s)` : ''}`,
-    retryable,
-    refused ? String(code) : `http_${reply.status}`,
-  );
+  return codeReplyReceipt(reply, {
+    name: 'Feishu',
+    codeField: 'code',
+    // the newer API answers `code`/`msg`, the older one `StatusCode`/`StatusMessage`
+    read: (a) => ({ code: a.code ?? a.StatusCode, message: a.msg ?? a.StatusMessage }),
+    retryableCodes: RETRYABLE_FEISHU_CODES,
+  });
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | null {
-  if (!text.startsWith('{')) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}

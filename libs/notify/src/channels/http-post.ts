@@ -97,3 +97,41 @@ function causeCode(err: unknown): string | null {
   }
   return null;
 }
+
+/**
+ * The receipt of a robot webhook that answers with a JSON code where 0 means
+ * sent (DingTalk and WeCom `errcode`, Feishu `code`): any other code, or a
+ * reply that is not 2xx, is a DeliveryError, retryable for the provider's
+ * rate-limit codes and the usual HTTP statuses.
+ */
+export function codeReplyReceipt(
+  reply: HttpReply,
+  provider: { name: string; codeField: string; read: (answer: Record<string, unknown>) => { code: unknown; message: unknown }; retryableCodes: ReadonlySet<number> },
+): { providerId: null } {
+  const body = reply.text.trim();
+  const answer = parseJsonObject(body);
+  const read = answer ? provider.read(answer) : { code: null, message: null };
+  const code = typeof read.code === 'number' ? read.code : null;
+  const message = typeof read.message === 'string' ? read.message : null;
+  if (reply.status >= 200 && reply.status < 300 && code === 0) return { providerId: null };
+
+  const retryAfter = reply.status === 429 ? retryAfterSeconds(reply.headers) : null;
+  const refused = code !== null && code !== 0;
+  const retryable = httpStatusRetryable(reply.status) || (refused && provider.retryableCodes.has(code));
+  const detail = refused ? `${provider.codeField} ${code} ${message ?? ''}`.trim() : excerpt(body) || '(empty body)';
+  throw new DeliveryError(
+    `${provider.name} refused the message: HTTP ${reply.status} ${detail}${retryAfter !== null ? ` (retry after ${retryAfter} s)` : ''}`,
+    retryable,
+    refused ? String(code) : `http_${reply.status}`,
+  );
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | null {
+  if (!text.startsWith('{')) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

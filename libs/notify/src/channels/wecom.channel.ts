@@ -9,9 +9,9 @@
  * others (93000 invalid webhook key, 40058 bad content, 44004 empty content …) will not.
  */
 import { alertFacts, alertLine, alertOutcome, statusEmoji } from '@klaxon/alert-format';
-import { DeliveryError, type DeliveryReceipt, type NotificationChannel } from '../notification-channel';
+import type { DeliveryReceipt, NotificationChannel } from '../notification-channel';
 import { type ImMessage } from './alert-text';
-import { DEFAULT_HTTP_TIMEOUT_MS, excerpt, httpStatusRetryable, postWithTimeout, retryAfterSeconds, type HttpReply } from './http-post';
+import { DEFAULT_HTTP_TIMEOUT_MS, codeReplyReceipt, postWithTimeout, type HttpReply } from './http-post';
 
 export type WeComMessage = ImMessage & { kind: 'wecom' };
 
@@ -99,29 +99,6 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 }
 
 function weComReceipt(reply: HttpReply): DeliveryReceipt {
-  const body = reply.text.trim();
-  const answer = parseJsonObject(body);
-  const errcode = typeof answer?.errcode === 'number' ? answer.errcode : null;
-  const errmsg = typeof answer?.errmsg === 'string' ? answer.errmsg : null;
-  if (reply.status >= 200 && reply.status < 300 && errcode === 0) return { providerId: null };
-
-  const retryAfter = reply.status === 429 ? retryAfterSeconds(reply.headers) : null;
-  const refused = errcode !== null && errcode !== 0;
-  const retryable = httpStatusRetryable(reply.status) || (refused && RETRYABLE_WECOM_ERRCODES.has(errcode));
-  const detail = refused ? `errcode ${errcode} ${errmsg ?? ''}`.trim() : excerpt(body) || '(empty body)';
-  throw new DeliveryError(
-    `WeCom refused the message: HTTP ${reply.status} ${detail}${retryAfter !== null ? ` (retry after ${retryAfter} s)` : ''}`,
-    retryable,
-    refused ? String(errcode) : `http_${reply.status}`,
-  );
+  return codeReplyReceipt(reply, { name: 'WeCom', codeField: 'errcode', read: (a) => ({ code: a.errcode, message: a.errmsg }), retryableCodes: RETRYABLE_WECOM_ERRCODES });
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | null {
-  if (!text.startsWith('{')) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
