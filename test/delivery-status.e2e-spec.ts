@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
 import twilio from 'twilio';
 import {
   TEST_PASSWORD,
+  alertDetailOf,
+  postTwilioWebhook,
+  smsAbout,
+  testPasswordHash,
   TestClient,
   createTestDatabase,
   startKlaxon,
@@ -35,27 +38,15 @@ type Event = { type: string; actor: string | null; via: string | null; detail: R
 type Notification = { channel: string; address: string; status: string; providerId: string | null; kind: string };
 
 const uniqueHost = () => `app-${randomBytes(3).toString('hex')}`;
-const smsFor = (host: string) => twilioStandIn.messages.filter((m) => m.body.includes(`[${host}]`));
+const smsFor = (host: string) => smsAbout(twilioStandIn, host);
 const mailsFor = (host: string) => smtp.mails.filter((m) => m.subject.includes(host) || m.text.includes(host));
 const eventsOf = (alert: { events: Event[] }, type: string) => alert.events.filter((e) => e.type === type);
 
-async function alertOf(host: string) {
-  const list = await ui.request('GET', `/api/v1/alerts?status=firing,acknowledged,resolved&q=${host}`);
-  const number = list.body.items[0]?.number;
-  return number === undefined ? undefined : (await ui.request('GET', `/api/v1/alerts/${number}`)).body;
-}
+const alertOf = (host: string) => alertDetailOf(ui, host);
 
 /** POSTs a form to a Twilio webhook path as Twilio would, signed with `token` (or with the given signature). */
-async function signedPost(path: string, form: Record<string, string>, options: { token?: string; signature?: string | null } = {}) {
-  const url = `${stack.baseUrl}${path}`;
-  const signature = options.signature === undefined ? twilio.getExpectedTwilioSignature(options.token ?? AUTH_TOKEN, url, form) : options.signature;
-  const headers: Record<string, string> = signature === null ? {} : { 'x-twilio-signature': signature };
-  return new TestClient(stack.baseUrl).request('POST', path, {
-    body: new URLSearchParams(form).toString(),
-    contentType: 'application/x-www-form-urlencoded',
-    headers,
-  });
-}
+const signedPost = (path: string, form: Record<string, string>, options: { token?: string; signature?: string | null } = {}) =>
+  postTwilioWebhook(stack.baseUrl, path, form, { authToken: options.token ?? AUTH_TOKEN, ...(options.signature !== undefined ? { signature: options.signature } : {}) });
 
 function statusCallback(sid: string, status: string, errorCode?: string, options: { token?: string; signature?: string | null } = {}) {
   const form: Record<string, string> = { MessageSid: sid, SmsSid: sid, AccountSid: ACCOUNT_SID, MessageStatus: status, SmsStatus: status, To: ALICE, From: KLAXON_NUMBER };
@@ -83,7 +74,7 @@ async function pagedAlert(host: string, message: string) {
 beforeAll(async () => {
   [twilioStandIn, smtp] = await Promise.all([startTwilioStandIn(), startSmtpStandIn()]);
   db = await createTestDatabase();
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
 import { Redis } from 'ioredis';
 import twilio from 'twilio';
 import {
   TEST_PASSWORD,
+  alertDetailOf,
+  postTwilioWebhook,
+  smsAbout,
+  testPasswordHash,
   TestClient,
   createTestDatabase,
   startKlaxon,
@@ -33,13 +36,9 @@ let ui: TestClient;
 let redis: Redis;
 
 const uniqueHost = () => `web-${randomBytes(3).toString('hex')}`;
-const smsFor = (host: string) => twilioStandIn.messages.filter((m) => m.body.includes(`[${host}]`));
+const smsFor = (host: string) => smsAbout(twilioStandIn, host);
 
-async function alertOf(host: string) {
-  const list = await ui.request('GET', `/api/v1/alerts?status=firing,acknowledged,resolved&q=${host}`);
-  const number = list.body.items[0]?.number;
-  return number === undefined ? undefined : (await ui.request('GET', `/api/v1/alerts/${number}`)).body;
-}
+const alertOf = (host: string) => alertDetailOf(ui, host);
 
 let sidCounter = 0;
 function params(from: string, body: string | undefined): Record<string, string> {
@@ -55,17 +54,10 @@ function params(from: string, body: string | undefined): Record<string, string> 
 }
 
 /** POSTs an inbound SMS as Twilio would, signed with `token` (or with the given signature). */
-async function inbound(from: string, body: string | undefined, options: { token?: string; signature?: string | null } = {}) {
-  const form = params(from, body);
-  const url = `${stack.baseUrl}/api/v1/twilio/sms`;
-  const headers: Record<string, string> = {};
-  const signature = options.signature === undefined ? twilio.getExpectedTwilioSignature(options.token ?? AUTH_TOKEN, url, form) : options.signature;
-  if (signature !== null) headers['x-twilio-signature'] = signature;
-  const client = new TestClient(stack.baseUrl);
-  return client.request('POST', '/api/v1/twilio/sms', {
-    body: new URLSearchParams(form).toString(),
-    contentType: 'application/x-www-form-urlencoded',
-    headers,
+function inbound(from: string, body: string | undefined, options: { token?: string; signature?: string | null } = {}) {
+  return postTwilioWebhook(stack.baseUrl, '/api/v1/twilio/sms', params(from, body), {
+    authToken: options.token ?? AUTH_TOKEN,
+    ...(options.signature !== undefined ? { signature: options.signature } : {}),
   });
 }
 
@@ -75,7 +67,7 @@ const EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 beforeAll(async () => {
   twilioStandIn = await startTwilioStandIn();
   db = await createTestDatabase();
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `

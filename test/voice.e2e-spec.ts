@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
 import twilio from 'twilio';
 import {
   TEST_PASSWORD,
+  alertDetailOf,
+  postTwilioWebhook,
+  smsAbout,
+  testPasswordHash,
   TestClient,
   createTestDatabase,
   startKlaxon,
@@ -30,23 +33,12 @@ let ui: TestClient;
 type Event = { type: string; actor: string | null; via: string | null; detail: Record<string, unknown> };
 
 const uniqueHost = () => `web-${randomBytes(3).toString('hex')}`;
-const smsFor = (host: string) => twilioStandIn.messages.filter((m) => m.body.includes(`[${host}]`));
+const smsFor = (host: string) => smsAbout(twilioStandIn, host);
 
-async function alertOf(host: string) {
-  const list = await ui.request('GET', `/api/v1/alerts?status=firing,acknowledged,resolved&q=${host}`);
-  const number = list.body.items[0]?.number;
-  return number === undefined ? undefined : (await ui.request('GET', `/api/v1/alerts/${number}`)).body;
-}
+const alertOf = (host: string) => alertDetailOf(ui, host);
 
-async function signedPost(path: string, form: Record<string, string>, options: { token?: string } = {}) {
-  const url = `${stack.baseUrl}${path}`;
-  const signature = twilio.getExpectedTwilioSignature(options.token ?? AUTH_TOKEN, url, form);
-  return new TestClient(stack.baseUrl).request('POST', path, {
-    body: new URLSearchParams(form).toString(),
-    contentType: 'application/x-www-form-urlencoded',
-    headers: { 'x-twilio-signature': signature },
-  });
-}
+const signedPost = (path: string, form: Record<string, string>, options: { token?: string } = {}) =>
+  postTwilioWebhook(stack.baseUrl, path, form, { authToken: options.token ?? AUTH_TOKEN });
 
 const callForm = (sid: string, extra: Record<string, string> = {}) => ({ CallSid: sid, AccountSid: ACCOUNT_SID, From: KLAXON_NUMBER, To: ALICE, CallStatus: 'in-progress', ...extra });
 
@@ -59,7 +51,7 @@ async function raise(host: string, message: string) {
 beforeAll(async () => {
   twilioStandIn = await startTwilioStandIn();
   db = await createTestDatabase();
-  const hash = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const hash = await testPasswordHash();
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `

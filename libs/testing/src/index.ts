@@ -9,4 +9,4 @@ export { startTwilioStandIn, twilioError, type TwilioStandIn, type RecordedMessa
 export { startSmtpStandIn, type SmtpStandIn, type ReceivedMail } from './stand-ins/smtp-stand-in';
 export { startWebhookStandIn, type WebhookStandIn, type RecordedWebhookRequest } from './stand-ins/webhook-stand-in';
 export type { StandInReply } from './stand-ins/http-stand-in';
-export { TEST_TWILIO, twilioEnv, smsAbout, alertDetailOf } from './paging-helpers';
+export { TEST_TWILIO, twilioEnv, smsAbout, alertDetailOf, postTwilioWebhook } from './paging-helpers';

@@ -1,4 +1,5 @@
-import type { TestClient } from './http-client';
+import twilio from 'twilio';
+import { TestClient } from './http-client';
 import type { TwilioStandIn } from './stand-ins/twilio-stand-in';
 
 /** Twilio credentials for test stacks; the stand-in takes any. */
@@ -30,4 +31,23 @@ export async function alertDetailOf(client: TestClient, host: string): Promise<a
   const list = await client.request('GET', `/api/v1/alerts?status=firing,acknowledged,resolved&q=${encodeURIComponent(host)}`);
   const number = list.body?.items?.[0]?.number;
   return number === undefined ? undefined : (await client.request('GET', `/api/v1/alerts/${number}`)).body;
+}
+
+/**
+ * POSTs a form to one of Klaxon's Twilio webhooks as Twilio would: signed with
+ * `authToken` over the stack's PUBLIC_URL + path, or with the given signature
+ * (null: none at all).
+ */
+export function postTwilioWebhook(
+  baseUrl: string,
+  path: string,
+  form: Record<string, string>,
+  options: { authToken: string; signature?: string | null },
+): ReturnType<TestClient['request']> {
+  const signature = options.signature === undefined ? twilio.getExpectedTwilioSignature(options.authToken, baseUrl + path, form) : options.signature;
+  return new TestClient(baseUrl).request('POST', path, {
+    body: new URLSearchParams(form).toString(),
+    contentType: 'application/x-www-form-urlencoded',
+    headers: signature === null ? {} : { 'x-twilio-signature': signature },
+  });
 }
