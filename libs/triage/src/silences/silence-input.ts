@@ -1,4 +1,4 @@
-import { PRIORITIES, type Priority } from '@klaxon/alert-format';
+import { PRIORITIES, isPlainObject, type Priority } from '@klaxon/alert-format';
 import { compileMessagePattern, DURATION_HINT, formatDuration, tryParseDuration } from '@klaxon/config';
 import { SILENCE_MATCHER_KEYS, type SilenceMatchers } from './silence';
 import { compileHostGlob, parseIpRange } from './silence-matcher';
@@ -44,9 +44,6 @@ function shown(value: unknown): string {
   return String(value);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
 
 /** `30d` rather than formatDuration's `4w2d` for whole days. */
 function describeDuration(ms: number): string {
