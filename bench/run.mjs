@@ -13,12 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { USAGE, parseOptions } from './lib/args.mjs';
+import { runAlertmanagerPhases } from './lib/am-phases.mjs';
+import { MAIN_STACK_PHASES, USAGE, parseOptions } from './lib/args.mjs';
 import { cpuSince, cpuSnapshot } from './lib/cpu.mjs';
-import { INGEST_PATH, alertLine, batchBodies, p0Line, postOnce, round, runAutocannon, sendAll, sendSequential, singleBodies, summarize, wallNow } from './lib/load.mjs';
+import { INGEST_PATH, alertLine, batchBodies, p0Line, uniqueP0Ip, postOnce, round, runAutocannon, sendAll, sendSequential, singleBodies, summarize, wallNow } from './lib/load.mjs';
 import { diffBuckets, histogramBuckets, latencySummary, scrape, sumOf } from './lib/metrics.mjs';
 import { fmt, table } from './lib/report.mjs';
 import { distBuilt, startStack } from './lib/stack.mjs';
+import { runScalePhase, runStormPhase } from './lib/storm-phases.mjs';
 import { startTwilioStandIn } from './lib/twilio-standin.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,8 +54,11 @@ let db = null;
 let queues = [];
 let queueRedis = null;
 let currentLoad = null;
-/** the Twilio stand-in, when the p0 phase runs */
+/** the Twilio stand-in, when the p0, storm or scale phase runs */
 let twilio = null;
+/** what the am, storm and scale phases started (Alertmanager, receivers, their own Klaxons): stopped by finish() if a phase is interrupted */
+const tracked = [];
+const track = (x) => tracked.push(x);
 let aborted = null;
 const results = {
   tool: 'klaxon bench (bench/run.mjs)',
@@ -513,8 +518,12 @@ function smsWatcher() {
 
 /** Sends one P0 for a new host and waits for its SMS. */
 async function sendP0(agent, watch) {
-  const host = `host-${p0Next++}`;
-  const r = await postOnce({ url: new URL(INGEST_PATH, stack.baseUrl), agent, token: stack.token, body: Buffer.from(p0Line(host)) });
+  const n = p0Next++;
+  const host = `host-${n}`;
+  // default: 10.0.0.1, the address every other bench alert has too (so host-down inhibition's lookup by
+  // address finds them all); --p0-ip unique: an address of its own
+  const ip = opts.p0Ip === 'unique' ? uniqueP0Ip(n) : '10.0.0.1';
+  const r = await postOnce({ url: new URL(INGEST_PATH, stack.baseUrl), agent, token: stack.token, body: Buffer.from(p0Line(host, ip)) });
   const sms = r.status === 202 ? await watch.wait(host, opts.p0TimeoutS * 1000) : null;
   return {
     host,
@@ -809,6 +818,7 @@ function printTables() {
     ]);
   }
   if (ingestRows.length > 1) out.push('', table(ingestRows));
+  compareTables(out);
 
   const triRows = [['triage', 'alerts', 'ingest s', 'triaged alerts/s', 'measured from', 'drain after last 202 s', 'jobs (alerts/job)', 'ingest→triaged p50/p99 ms', 'check']];
   for (const kind of ['live', 'backlog']) {
@@ -874,7 +884,8 @@ function printTables() {
     }
   }
 
-  const procNames = stack ? stack.processes.map((x) => x.name) : [];
+  stormTables(out);
+  const procNames = [...new Set(Object.values(p).flatMap((r) => Object.keys(r?.cpuCores ?? {})))].filter((k) => /^(api|worker-\d+|alertmanager)$/.test(k));
   const cpuRows = [['CPU (cores busy, avg)', 'wall s', 'loadgen', ...procNames, 'postgres', 'redis', 'irq', 'steal', 'other', 'machine busy %']];
   for (const [key, r] of Object.entries(p)) {
     if (!r?.cpuCores) continue;
@@ -926,12 +937,128 @@ function printTables() {
   console.log(out.join('\n'));
 }
 
+/** Klaxon against Alertmanager: the same loads in the same run, and the ratios Klaxon / Alertmanager. */
+function compareTables(out) {
+  const p = results.phases;
+  const ratio = (a, b) => (a && b ? `${fmt(a / b, 2)}×` : '–');
+  const rows = [['Klaxon vs Alertmanager (same alerts, same load generator)', 'Klaxon alerts/s', 'AM alerts/s', 'ratio K/AM', 'Klaxon p50/p99 ms', 'AM p50/p99 ms', 'Klaxon non-2xx', 'AM non-2xx']];
+  for (const [k, a, label] of [
+    ['single', 'am-single', `1 alert/request, ${opts.connections} conn`],
+    ['batch', 'am-batch', `${opts.batchLines} alerts/request, ${opts.connections} conn`],
+  ]) {
+    const K = p[k];
+    const A = p[a];
+    if (!A) continue;
+    rows.push([
+      label + (K?.triagePausedDuringLoad ? ' (Klaxon triage paused)' : ''),
+      K ? fmt(K.alertsAcceptedPerSec) : '–',
+      fmt(A.alertsAcceptedPerSec),
+      ratio(K?.alertsAcceptedPerSec, A.alertsAcceptedPerSec),
+      K ? `${ms(K.latencyMs.p50)} / ${ms(K.latencyMs.p99)}` : '–',
+      `${ms(A.latencyMs.p50)} / ${ms(A.latencyMs.p99)}`,
+      K ? fmt(K.non2xx + K.errors + K.timeouts) : '–',
+      fmt(A.non2xx + A.errors + A.timeouts),
+    ]);
+  }
+  const L = p['am-latency'];
+  const P = p['p0-idle'];
+  if (L) {
+    rows.push([
+      'new alert → notification at idle, p50 / p99 ms (K: P0 → SMS request; AM: → webhook)',
+      P ? `${fmt(P.postToSmsMs.p50, 1)} / ${fmt(P.postToSmsMs.p99, 1)}` : '–',
+      `${fmt(L.postToWebhookMs.p50, 1)} / ${fmt(L.postToWebhookMs.p99, 1)}`,
+      P ? ratio(P.postToSmsMs.p50, L.postToWebhookMs.p50) : '–',
+      P ? `max ${fmt(P.postToSmsMs.max, 1)}` : '–',
+      `max ${fmt(L.postToWebhookMs.max, 1)}`,
+      P ? fmt(P.missingSms) : '–',
+      fmt(L.alertsSent - L.webhooks),
+    ]);
+  }
+  if (rows.length > 1) {
+    out.push('', table(rows));
+    out.push(
+      `Alertmanager ${results.alertmanager?.version ?? '?'}: in memory, answers 200 once the alerts are in its store; Klaxon answers 202 once they are in Redis, then writes each to PostgreSQL. ` +
+        'Ratio > 1: Klaxon faster (for alerts/s) or slower (for latency).',
+    );
+  }
+}
+
+/** The storm replay and the scale-out runs. */
+function stormTables(out) {
+  const st = results.phases.storm;
+  if (st) {
+    const m = st.mix;
+    out.push(
+      '',
+      `storm: ${fmt(m.alerts)} alerts (${Object.entries(m.byPriority).sort().map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; ${fmt(m.byStatus.OK ?? 0)} OK) across ${m.hosts} hosts in ${st.send.seconds} s, ` +
+        `${fmt(st.requests)} requests (HTTP p50/p99 ${fmt(st.send.http202Ms.p50, 1)}/${fmt(st.send.http202Ms.p99, 1)} ms, statuses ${JSON.stringify(st.send.statusCodes)}, ${st.send.rejectedLines} lines rejected); ` +
+        `triage done ${st.triage.secondsAfterLastSend ?? '–'} s after the last send; settled ${st.settle.seconds} s after it (horizon ${st.settle.horizonS} s)`,
+    );
+    const rows = [['storm: what each person got', 'SMS', 'of which summaries', 'of which recoveries', 'email', 'IM (channel)', 'still held at the end']];
+    for (const [u, x] of Object.entries(st.perPerson)) {
+      const held = st.notificationsByUser.filter((r) => r.who === u && r.status === 'held').reduce((n, r) => n + r.n, 0);
+      rows.push([u, fmt(x.sms), fmt(x.smsSummaries), fmt(x.smsRecoveries), fmt(x.email), `${fmt(x.im)}${x.imChannels.length ? ` (${x.imChannels.join(', ')})` : ''}`, fmt(held)]);
+    }
+    rows.push(['total', fmt(st.totals.sms), fmt(st.totals.smsSummaries), '', fmt(st.totals.email), fmt(st.totals.im), '']);
+    out.push('', table(rows));
+    const p0 = st.p0;
+    const a = st.alerts;
+    out.push(
+      `storm P0s: ${p0.p0Alerts} P0 alerts opened, ${p0.paged} paged by SMS (alert × phone); POST → SMS p50 ${fmt(p0.postToSmsMs.p50, 1)} ms, p99 ${fmt(p0.postToSmsMs.p99, 1)}, worst ${fmt(p0.postToSmsMs.max, 1)} ms ` +
+        `(sent at once: ${p0.aloneMs.count}, p50 ${fmt(p0.aloneMs.p50, 1)}, max ${fmt(p0.aloneMs.max, 1)} ms; held back by the SMS budget: ${p0.inSummaryMs.count} (${p0.heldInSummary} of them in summaries), max ${fmt(p0.inSummaryMs.max, 1)} ms, ` +
+        `of which page row → SMS max ${fmt(p0.pageRowToSmsInSummaryMs.max, 1)} ms); POST → page row p50/max ${fmt(p0.postToPageRowMs.p50, 1)}/${fmt(p0.postToPageRowMs.max, 1)} ms; P0 SMS pages not sent: ${JSON.stringify(p0.pageNotificationsNotSent)}`,
+      `storm alerts: ${fmt(a.alerts)} opened, ${fmt(a.inhibited)} held by a host-down alert, ${fmt(a.resolved)} resolved; events ${JSON.stringify(a.events)}`,
+      `storm memory: peak RSS (VmHWM) ${Object.entries(st.memory.processes).map(([k, v]) => `${k} ${fmt(v.peakRssMB, 0)} MB`).join(', ')}; ` +
+        `Redis used_memory_peak ${fmt(st.memory.redis.usedMemoryPeakMB, 1)} MB (the whole server, shared), used_memory ${fmt(st.memory.redis.usedMemoryBeforeMB, 1)} → max ${fmt(st.memory.redis.usedMemoryMaxSampledMB, 1)} MB during the storm (+${fmt(st.memory.redis.growthMaxMB, 1)})`,
+      `storm duplicates: ${st.duplicates.standIn.duplicates} at the stand-in (${st.duplicates.standIn.problemSmsWithNumber} single-alert PROBLEM SMS checked), ${st.duplicates.db.duplicates} in the database (alert × phone with 2+ SMS messages)`,
+    );
+  }
+  const sc = results.phases.scale;
+  if (sc) {
+    const rows = [['scale-out', 'backlog 20k: alerts/s', 'storm as fast as it goes: ingest s', 'all triaged s', 'triaged alerts/s', 'SMS', 'last SMS s', 'email', 'IM', 'dup SMS (stand-in)', 'dup SMS (db)', 'cores: api, workers, pg, other']];
+    const base = sc.w1?.storm?.triagedAlertsPerSec;
+    for (const [k, r] of Object.entries(sc)) {
+      if (r.skipped) {
+        rows.push([k, r.skipped]);
+        continue;
+      }
+      const c = r.storm.cpuCores;
+      const workersCpu = Object.entries(c).filter(([n]) => n.startsWith('worker-')).reduce((x, [, v]) => x + v, 0);
+      rows.push([
+        `${r.workers} worker${r.workers === 1 ? '' : 's'}`,
+        fmt(r.backlog.alertsPerSec),
+        fmt(r.storm.ingestSeconds, 2),
+        fmt(r.storm.triageSeconds, 2),
+        `${fmt(r.storm.triagedAlertsPerSec)}${base && r.workers !== 1 ? ` (${fmt(r.storm.triagedAlertsPerSec / base, 2)}×)` : ''}`,
+        fmt(r.storm.sms),
+        fmt(r.storm.lastSmsSeconds, 2),
+        fmt(r.storm.email),
+        fmt(r.storm.im),
+        `${fmt(r.storm.duplicates.standIn.duplicates)} of ${fmt(r.storm.duplicates.standIn.problemSmsWithNumber)}`,
+        fmt(r.storm.duplicates.db.duplicates),
+        `${fmt(c.api, 2)}, ${fmt(workersCpu, 2)}, ${fmt(c.postgres, 2)}, ${fmt(c.other, 2)}${r.backlog.cpuCores.other > 0.3 ? ` (backlog: other ${fmt(r.backlog.cpuCores.other, 2)})` : ''}`,
+      ]);
+    }
+    out.push('', table(rows));
+    const dups = Object.values(sc).reduce((n, r) => n + (r.storm ? r.storm.duplicates.standIn.duplicates + r.storm.duplicates.db.duplicates : 0), 0);
+    out.push(`scale-out duplicate check: ${dups === 0 ? 'OK, 0 duplicate PROBLEM SMS (same alert number to the same phone twice)' : `FAILED: ${dups} duplicates — see the JSON`}`);
+    results.scaleDuplicates = dups;
+  }
+}
+
 // ---------------------------------------------------------------- run
 
 let finishing = null;
 function finish(code) {
   finishing ??= (async () => {
     try {
+      // the am/storm/scale phases' own processes first (their phases normally stop them; this is for interruptions)
+      for (const t of tracked.reverse()) {
+        const stop = t.close ?? t.stop ?? t.cleanup;
+        await Promise.resolve()
+          .then(() => stop?.call(t))
+          .catch((err) => console.error(`bench: cleanup: ${err.message ?? err}`));
+      }
       await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
       queueRedis?.disconnect();
       await db?.end().catch(() => undefined);
@@ -946,6 +1073,7 @@ function finish(code) {
       console.error(`bench: cleanup failed: ${err.stack ?? err}`);
     }
     results.finishedAt = new Date().toISOString();
+    results.machine && (results.machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2)));
     results.totalSeconds = round((Date.now() - t0) / 1000, 1);
     try {
       const file = opts.out ? resolve(opts.out) : join(ROOT, 'bench/results', `${results.startedAt.replace(/[:.]/g, '-')}.json`);
@@ -999,26 +1127,38 @@ async function main() {
     results.notes.push(`--prof: api and worker ran under node --prof (slower); V8 logs in ${relative(ROOT, profDir)}`);
     log(`--prof: V8 logs in ${relative(ROOT, profDir)}; read with node --prof-process <file>`);
   }
-  if (opts.phases.includes('p0')) {
+  if (['p0', 'storm', 'scale'].some((p) => opts.phases.includes(p))) {
     twilio = await startTwilioStandIn();
     log(`Twilio stand-in at ${twilio.baseUrl} (the worker's TWILIO_API_BASE_URL)`);
   }
-  stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log, profDir, workerEnv: twilio?.env ?? {} });
-  results.code.distBuilt = stack.distBuiltWhenReady;
-  results.code.distRebuiltDuringStart = JSON.stringify(stack.distBuiltAtSpawn) !== JSON.stringify(stack.distBuiltWhenReady);
-  db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
-  queueRedis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  queues = TRIAGE_QUEUES.map((name) => new Queue(name, { connection: queueRedis, prefix: stack.prefix }));
-  const info = await queueRedis.info('server');
-  results.stack = {
-    database: stack.dbName,
-    redisPrefix: stack.prefix,
-    api: stack.baseUrl,
-    workers: opts.workers,
-    postgres: (await db.query('SHOW server_version')).rows[0].server_version,
-    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?',
+  const phaseCtx = {
+    root: ROOT,
+    opts,
+    log,
+    remaining,
+    isAborted: () => !!aborted,
+    setCurrentLoad: (x) => (currentLoad = x),
+    twilio,
+    track,
   };
+  if (MAIN_STACK_PHASES.some((p) => opts.phases.includes(p))) {
+    stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log, profDir, workerEnv: twilio?.env ?? {} });
+    results.code.distBuilt = stack.distBuiltWhenReady;
+    results.code.distRebuiltDuringStart = JSON.stringify(stack.distBuiltAtSpawn) !== JSON.stringify(stack.distBuiltWhenReady);
+    db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    queueRedis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    queues = TRIAGE_QUEUES.map((name) => new Queue(name, { connection: queueRedis, prefix: stack.prefix }));
+    const info = await queueRedis.info('server');
+    results.stack = {
+      database: stack.dbName,
+      redisPrefix: stack.prefix,
+      api: stack.baseUrl,
+      workers: opts.workers,
+      postgres: (await db.query('SHOW server_version')).rows[0].server_version,
+      redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?',
+    };
+  }
 
   const wantIngest = ['single', 'batch', 'idle', 'p0'].some((p) => opts.phases.includes(p));
   if (wantIngest && opts.warmup > 0 && !aborted) {
@@ -1038,6 +1178,25 @@ async function main() {
       opts.duration,
     );
   }
+  if (opts.phases.includes('am') && !aborted) {
+    // Klaxon's triage may still be working off an earlier phase's backlog (the drain gives up after
+    // --drain-timeout): held while Alertmanager is measured, so that it does not take the cores from it
+    const leftover = queues.length > 0 ? pendingJobs(await queueCounts()) : 0;
+    if (leftover > 0) {
+      log(`alertmanager: Klaxon still has ${leftover} triage jobs pending; its triage queues are paused while Alertmanager is measured`);
+      results.notes.push(`am: Klaxon's triage queues were paused during the am phase (${leftover} jobs still pending from earlier phases)`);
+      await pauseTriage();
+    }
+    const r = await runAlertmanagerPhases(phaseCtx);
+    if (leftover > 0) await resumeTriage();
+    if (r.skipped) {
+      results.skipped.push(`am: ${r.skipped}`);
+      log(`skip alertmanager: ${r.skipped}`);
+    } else {
+      Object.assign(results.phases, r.phases);
+      results.alertmanager = r.info;
+    }
+  }
   if (opts.phases.includes('triage') && !aborted) {
     results.phases['triage-live'] = await triagePhase('live');
     if (opts.backlog && !aborted) results.phases['triage-backlog'] = await triagePhase('backlog');
@@ -1051,7 +1210,23 @@ async function main() {
       watch.off();
     }
   }
+  if (opts.phases.includes('storm') && !aborted) {
+    const r = await runStormPhase(phaseCtx);
+    if (r.skipped) {
+      results.skipped.push(r.skipped);
+      log(`skip ${r.skipped}`);
+    } else results.phases.storm = r.phase;
+  }
+  if (opts.phases.includes('scale') && !aborted) {
+    const r = await runScalePhase(phaseCtx);
+    results.phases.scale = r.phase;
+  }
   for (const k of Object.keys(results.phases)) if (results.phases[k] === null) delete results.phases[k];
+  if (!db) {
+    results.code.distBuilt = distBuilt(ROOT);
+    printTables();
+    return;
+  }
   const dbRows = (
     await db.query(`SELECT (SELECT count(*) FROM alerts)::bigint AS alerts, (SELECT coalesce(sum(count), 0) FROM alerts)::bigint AS alerts_applied,
                            (SELECT count(*) FROM alert_events)::bigint AS events, (SELECT count(*) FROM triage_batches)::bigint AS triage_batches,

@@ -1,9 +1,11 @@
 // `npm test`: prepare like `npm start` does, then run the whole suite (unit, then end-to-end).
 import { join } from 'node:path';
-import { ROOT, build, ensurePostgres, ensureRedis, generatePrismaClient, installDependencies, run, step } from './lib/prepare.mjs';
+import { ROOT, build, ensureChromium, ensurePostgres, ensureRedis, generatePrismaClient, installDependencies, run, step } from './lib/prepare.mjs';
 
 try {
   installDependencies();
+  // the web UI's end-to-end tests drive Debian's chromium (no browser downloads)
+  ensureChromium();
   const databaseUrl = await ensurePostgres(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
   const redisUrl = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   generatePrismaClient();

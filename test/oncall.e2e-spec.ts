@@ -49,6 +49,7 @@ beforeAll(async () => {
     configYaml: `
 tiers:
   critical: { priorities: [P0], channels: [sms], escalate: false, quietHours: ignore, groupWindow: 0s }
+smsBudget: { max: 1000, per: 1m } # not what these tests are about (noise-control.e2e-spec.ts is)
 users:
   - { id: alice, name: Alice, role: admin, passwordHash: "${hash}", phone: "${ALICE}" }
   - { id: bob, name: Bob, passwordHash: "${hash}", phone: "${BOB}" }

@@ -53,6 +53,7 @@ beforeAll(async () => {
 tiers:
   high: { priorities: [P1], channels: [sms], escalate: true, quietHours: ignore, groupWindow: 0s }
 delivery: { attempts: 3, backoff: 100ms }
+smsBudget: { max: 1000, per: 1m } # not what these tests are about (noise-control.e2e-spec.ts is)
 users:
   - { id: alice, name: Alice, role: admin, passwordHash: "${hash}", phone: "${ALICE}", email: alice@example.com, im: { slack: U0ALICE } }
   - { id: carol, name: Carol, phone: "${CAROL}", email: carol@example.com }

@@ -42,6 +42,8 @@ beforeAll(async () => {
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `
+smsBudget: { max: 1000, per: 1m } # not what these tests are about (noise-control.e2e-spec.ts is)
+flapping: { enabled: false }
 users:
   - { id: alice, name: Alice, role: admin, passwordHash: "${hash}", phone: "+15005550301" }
 escalationPolicies:

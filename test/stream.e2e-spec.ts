@@ -112,6 +112,7 @@ beforeAll(async () => {
   stack = await startKlaxon({
     databaseUrl: db.url,
     configYaml: `
+smsBudget: { max: 1000, per: 1m } # not what these tests are about (noise-control.e2e-spec.ts is)
 users:
   - { id: alice, name: Alice, role: admin, passwordHash: "${hash}", phone: "+15005550301" }
 escalationPolicies:

@@ -42,8 +42,10 @@ const signedPost = (path: string, form: Record<string, string>, options: { token
 
 const callForm = (sid: string, extra: Record<string, string> = {}) => ({ CallSid: sid, AccountSid: ACCOUNT_SID, From: KLAXON_NUMBER, To: ALICE, CallStatus: 'in-progress', ...extra });
 
+let lastOctet = 0;
 async function raise(host: string, message: string) {
-  expect((await ingest.postLines(`[P0][PROBLEM][${host}][10.0.0.1][${message}]`, TOKEN)).status).toBe(202);
+  // each host its own address: a host-down alert holds the other alerts of its address (SPEC §5)
+  expect((await ingest.postLines(`[P0][PROBLEM][${host}][10.0.1.${++lastOctet}][${message}]`, TOKEN)).status).toBe(202);
   await waitFor(() => (smsFor(host).length >= 1 ? smsFor(host) : undefined), { what: 'the SMS page' });
   return waitFor(async () => ((await alertOf(host))?.escalation ? alertOf(host) : undefined), { what: 'the step recorded' });
 }
@@ -57,6 +59,7 @@ beforeAll(async () => {
     configYaml: `
 tiers:
   critical: { priorities: [P0], channels: [sms], voiceAfter: 2s, escalate: true, quietHours: ignore, groupWindow: 0s }
+smsBudget: { max: 1000, per: 1m } # not what these tests are about (noise-control.e2e-spec.ts is)
 users:
   - { id: alice, name: Alice, role: admin, passwordHash: "${hash}", phone: "${ALICE}" }
 escalationPolicies:

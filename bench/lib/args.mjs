@@ -1,7 +1,18 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['idle', 'single', 'batch', 'triage', 'p0'];
-const ALIASES = { ingest: ['single', 'batch'], latency: ['idle'], all: PHASES, 'triage-live': ['triage'], backlog: ['triage'], paging: ['p0'] };
+export const PHASES = ['idle', 'single', 'batch', 'am', 'triage', 'p0', 'storm', 'scale'];
+/** the phases that use the bench's main Klaxon (the storm and scale phases start their own) */
+export const MAIN_STACK_PHASES = ['idle', 'single', 'batch', 'triage', 'p0'];
+const ALIASES = {
+  ingest: ['single', 'batch'],
+  compare: ['single', 'batch', 'am'],
+  alertmanager: ['am'],
+  latency: ['idle'],
+  all: PHASES,
+  'triage-live': ['triage'],
+  backlog: ['triage'],
+  paging: ['p0'],
+};
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -15,9 +26,17 @@ Phases (--only, comma separated; default all):
   batch    ingest, --batch-lines alerts per request (autocannon)
   triage   triage rate: a known set of alerts, ingest -> applied in PostgreSQL
            (live: worker running while they arrive; backlog: queue paused, then released)
+  am       Prometheus Alertmanager side by side (installed with apt-get if missing and root): the single
+           and batch loads against its POST /api/v2/alerts with the same alerts and load generator, and
+           its alert -> webhook latency at idle (--am-latency-requests, one at a time)
   p0       paging latency: P0 POST -> SMS at a local Twilio stand-in, one at a time (idle), then
            every --p0-interval ms during a flood of P5 lines (flood)
-  ingest   = single,batch
+  storm    storm replay: --storm-alerts lines across 500 hosts in --storm-duration s against its own Klaxon
+           with several people, the default tiers and SMS budget; pages per person, total SMS, P0 latency,
+           peak RSS, Redis memory
+  scale    its own Klaxon with 1, then 2 workers (--scale-workers): a 20,000-alert triage backlog and the
+           storm's lines as fast as they go; rates and a duplicate-page check
+  ingest   = single,batch        compare = single,batch,am
 
 Options:
   --duration <s>              seconds per ingest phase (default 10)
@@ -40,13 +59,22 @@ Options:
   --p0-flood-rate <n>         cap the flood at n requests/s over all connections (default 0: as fast as they
                               go); autocannon sends each second's quota at once: one burst a second
   --p0-timeout <s>            longest wait for one P0's SMS (default 30)
+  --p0-ip shared|unique       the P0s' address: 10.0.0.1 like every other bench alert (default), or one of
+                              their own (10.200.x.y); host-down inhibition looks open alerts up by address
   --pause-worker              pause the triage queue during the ingest phases (ingest alone, no triage
                               competing for the cores); the backlog is triaged after each phase
-  --workers <n>               worker processes (default 1)
+  --workers <n>               worker processes of the main Klaxon (default 1)
+  --am-latency-requests <n>   alerts in Alertmanager's webhook-latency part (default 200; 0 = skip it)
+  --storm-alerts <n>          lines in the storm (default 10000)
+  --storm-duration <s>        the storm's length (default 60)
+  --storm-settle <s>          after the storm, wait up to this long for what falls due (grouping windows,
+                              folded P0s; default 65)
+  --storm-workers <n>         worker processes in the storm phase (default 1)
+  --scale-workers <list>      worker counts the scale phase compares (default 1,2)
   --drain-timeout <s>         longest wait for the queue to drain between phases (default 60)
   --wait-quiet <s>            first wait up to this long for the machine to be idle (< 0.3 cores busy
                               for 3 s in a row), for shared machines (default 0: don't wait; not counted in --max-time)
-  --max-time <s>              hard cap for the whole run; phases that would not fit are skipped (default 175)
+  --max-time <s>              hard cap for the whole run; phases that would not fit are skipped (default 480)
   --database-url <url>        admin connection (default postgresql://postgres@127.0.0.1:5432/postgres)
   --redis-url <url>           (default redis://127.0.0.1:6379)
   --prof                      run api and worker under node --prof; V8 logs go to bench/results/prof-<time>/
@@ -103,10 +131,17 @@ export function parseOptions(argv) {
       'p0-flood-connections': { type: 'string', default: '4' },
       'p0-flood-rate': { type: 'string', default: '0' },
       'p0-timeout': { type: 'string', default: '30' },
+      'p0-ip': { type: 'string', default: 'shared' },
       'pause-worker': { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
+      'am-latency-requests': { type: 'string', default: '200' },
+      'storm-alerts': { type: 'string', default: '10000' },
+      'storm-duration': { type: 'string', default: '60' },
+      'storm-settle': { type: 'string', default: '65' },
+      'storm-workers': { type: 'string', default: '1' },
+      'scale-workers': { type: 'string', default: '1,2' },
       'drain-timeout': { type: 'string', default: '60' },
-      'max-time': { type: 'string', default: '175' },
+      'max-time': { type: 'string', default: '480' },
       'wait-quiet': { type: 'string', default: '0' },
       'database-url': { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
@@ -120,7 +155,7 @@ export function parseOptions(argv) {
   for (const part of values.only.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (PHASES.includes(part)) phases.add(part);
     else if (ALIASES[part]) ALIASES[part].forEach((p) => phases.add(p));
-    else throw new Error(`--only: unknown phase "${part}" (idle, single, batch, triage, p0, ingest, all)`);
+    else throw new Error(`--only: unknown phase "${part}" (${PHASES.join(', ')}, ingest, compare, all)`);
   }
   const fingerprints = int('triage-fingerprints', values['triage-fingerprints'], 1, 1_000_000);
   const batchLines = int('batch-lines', values['batch-lines'], 1, 10_000);
@@ -147,8 +182,15 @@ export function parseOptions(argv) {
     p0FloodConnections: int('p0-flood-connections', values['p0-flood-connections'], 1, 1000),
     p0FloodRate: int('p0-flood-rate', values['p0-flood-rate'], 0, 1_000_000),
     p0TimeoutS: num('p0-timeout', values['p0-timeout'], 1, 600),
+    p0Ip: ['shared', 'unique'].includes(values['p0-ip']) ? values['p0-ip'] : (() => { throw new Error(`--p0-ip must be shared or unique, got "${values['p0-ip']}"`); })(),
     pauseWorker: values['pause-worker'],
     workers: int('workers', values.workers, 1, 16),
+    amLatencyRequests: int('am-latency-requests', values['am-latency-requests'], 0, 100_000),
+    stormAlerts: int('storm-alerts', values['storm-alerts'], 2000, 1_000_000),
+    stormDuration: num('storm-duration', values['storm-duration'], 1, 600),
+    stormSettle: num('storm-settle', values['storm-settle'], 0, 600),
+    stormWorkers: int('storm-workers', values['storm-workers'], 1, 16),
+    scaleWorkers: values['scale-workers'].split(',').map((x) => int('scale-workers', x.trim(), 1, 16)),
     drainTimeout: num('drain-timeout', values['drain-timeout'], 1, 3600),
     maxTime: num('max-time', values['max-time'], 10, 7200),
     waitQuiet: num('wait-quiet', values['wait-quiet'], 0, 3600),

@@ -9,10 +9,13 @@ export const INGEST_PATH = '/api/v1/alerts';
 export const alertLine = (host, pct = 91, priority = 'P3') => `[${priority}][PROBLEM][${host}][10.0.0.1][disk usage ${pct}%]`;
 
 /** A P0 (critical tier: paged at once by SMS); a new host opens a new alert each time. */
-export const p0Line = (host) => `[P0][PROBLEM][${host}][10.0.0.1][host is down]`;
+export const p0Line = (host, ip = '10.0.0.1') => `[P0][PROBLEM][${host}][${ip}][host is down]`;
+
+/** `--p0-ip unique`: the n-th P0 gets an address of its own (10.200.x.y), shared with no other alert. */
+export const uniqueP0Ip = (n) => `10.200.${(n >> 8) & 255}.${n & 255}`;
 
 /** Deterministic PRNG (mulberry32), so every run sends the same bodies. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -38,13 +41,14 @@ export function batchBodies(hostPrefix, hosts, lines, count = 64, priority = 'P3
 
 /** Keeps the first few bodies of each non-202 status, for the report. */
 class ResponseSampler {
-  constructor(perStatus = 3) {
+  constructor(perStatus = 3, okStatus = 202) {
     this.perStatus = perStatus;
+    this.okStatus = okStatus;
     this.samples = {};
   }
 
   record(status, body) {
-    if (status === 202) return;
+    if (status === this.okStatus) return;
     const list = (this.samples[status] ??= []);
     if (list.length < this.perStatus) list.push(String(body ?? '').slice(0, 400));
   }
@@ -54,10 +58,25 @@ class ResponseSampler {
  * Runs autocannon against the ingest endpoint for `duration` seconds. Bodies
  * come round-robin from `bodies` through setupRequest, shared by all
  * connections, so consecutive requests carry different hosts.
+ * The same generator drives Alertmanager (bench/lib/alertmanager.mjs): `path`,
+ * `contentType`, `token: null` (no Authorization header) and `okStatus` (200
+ * there; Klaxon answers 202) say where and what.
  */
-export async function runAutocannon({ baseUrl, token, bodies, connections, duration, linesPerRequest, onStart, overallRate = 0 }) {
+export async function runAutocannon({
+  baseUrl,
+  token,
+  bodies,
+  connections,
+  duration,
+  linesPerRequest,
+  onStart,
+  overallRate = 0,
+  path = INGEST_PATH,
+  contentType = 'text/plain',
+  okStatus = 202,
+}) {
   let next = 0;
-  const sampler = new ResponseSampler();
+  const sampler = new ResponseSampler(3, okStatus);
   const instance = autocannon({
     url: baseUrl,
     connections,
@@ -68,8 +87,8 @@ export async function runAutocannon({ baseUrl, token, bodies, connections, durat
     requests: [
       {
         method: 'POST',
-        path: INGEST_PATH,
-        headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
+        path,
+        headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
         setupRequest: (req) => {
           req.body = bodies[next++ % bodies.length];
           return req;
@@ -81,7 +100,7 @@ export async function runAutocannon({ baseUrl, token, bodies, connections, durat
   onStart?.(instance);
   const r = await instance;
   const stats = r.statusCodeStats ?? {};
-  const accepted = stats['202']?.count ?? 0;
+  const accepted = stats[String(okStatus)]?.count ?? 0;
   const completed = r.requests.total;
   return {
     durationS: r.duration,
@@ -90,7 +109,9 @@ export async function runAutocannon({ baseUrl, token, bodies, connections, durat
     requestsCompleted: completed,
     requestsPerSec: round(completed / r.duration, 1),
     requestsPerSecAutocannonMean: r.requests.average,
+    // responses with okStatus (the name stays from when only Klaxon's 202 was counted)
     responses202: accepted,
+    okStatus,
     alertsAcceptedPerSec: round((accepted * linesPerRequest) / r.duration, 0),
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.mean },
     non2xx: r.non2xx,

@@ -157,8 +157,11 @@ async function waitHttpOk(url, proc, timeoutMs) {
  * Creates everything the bench needs and returns the handles plus an idempotent
  * cleanup. On a failure part-way, cleans up what was made and rethrows.
  */
-/** workerEnv: extra variables for the worker(s) only (the p0 phase's TWILIO_* settings). */
-export async function startStack({ root, adminUrl, redisUrl, workers, log, profDir, workerEnv = {} }) {
+/**
+ * workerEnv: extra variables for the worker(s) only (the TWILIO_* settings, SMTP_URL).
+ * configYaml(token): the config file's text (default: benchConfigYaml; the storm phases bring their own).
+ */
+export async function startStack({ root, adminUrl, redisUrl, workers, log, profDir, workerEnv = {}, configYaml = benchConfigYaml }) {
   const missing = () => Object.values(ENTRY).filter((entry) => !existsSync(join(root, entry)));
   if (missing().length > 0) {
     // someone may be rebuilding right now (nest build empties the output first): give it a moment
@@ -188,7 +191,7 @@ export async function startStack({ root, adminUrl, redisUrl, workers, log, profD
   stack.cleanup = () => cleanup(stack, log);
   try {
     const configPath = join(stack.dir, 'klaxon.yaml');
-    writeFileSync(configPath, benchConfigYaml(stack.token));
+    writeFileSync(configPath, configYaml(stack.token));
 
     // Mark the database as ours before the CLI creates it, so cleanup drops it even if migrate fails half-way.
     stack.dbCreated = true;

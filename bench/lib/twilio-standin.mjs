@@ -38,13 +38,15 @@ function serve({ accountSid, authToken }) {
       }
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       const authOk = req.headers.authorization === expectedAuth;
-      const msg = { type: 'sms', at, to: form.get('To'), from: form.get('From'), body: form.get('Body') ?? '', authOk };
+      // the sid goes back to the worker, which stores it as the notification's provider_id: the storm
+      // phases join each SMS seen here to the notifications (alerts) it carried
+      const sid = `SM${randomBytes(16).toString('hex')}`;
+      const msg = { type: 'sms', at, sid, to: form.get('To'), from: form.get('From'), body: form.get('Body') ?? '', authOk };
       parentPort.postMessage(msg);
       if (!authOk) {
         reply(401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
         return;
       }
-      const sid = `SM${randomBytes(16).toString('hex')}`;
       const now = new Date().toUTCString();
       reply(201, {
         sid,

@@ -30,8 +30,16 @@ function has(command) {
   return quiet('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
-/** npm ci, falling back to npm install against the lockfile (STACK-NOTES: this registry lacks some optional packages). */
+/**
+ * npm ci, falling back to npm install against the lockfile (STACK-NOTES: this
+ * registry lacks some optional packages), for the root and for apps/web.
+ */
 export function installDependencies() {
+  installRootDependencies();
+  installWebDependencies();
+}
+
+function installRootDependencies() {
   const marker = join(ROOT, 'node_modules/.package-lock.json');
   const lock = join(ROOT, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs && existsSync(join(ROOT, 'node_modules/.bin/nest'))) {
@@ -48,6 +56,36 @@ export function installDependencies() {
   if (readFileSync(lock, 'utf8') !== before) {
     throw new Error('installing changed package-lock.json; commit a lockfile that installs as it is');
   }
+}
+
+const WEB = join(ROOT, 'apps/web');
+
+/** apps/web is its own npm project (STACK-NOTES): the same npm ci / npm install fallback, in its folder. */
+function installWebDependencies() {
+  const marker = join(WEB, 'node_modules/.package-lock.json');
+  const lock = join(WEB, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs && existsSync(join(WEB, 'node_modules/.bin/vite'))) {
+    return;
+  }
+  step('installing the web UI\'s dependencies (apps/web)');
+  const before = readFileSync(lock, 'utf8');
+  const ci = quiet('npm', ['ci', '--no-audit', '--no-fund'], { cwd: WEB });
+  if (ci.status !== 0) {
+    step('npm ci refused apps/web/package-lock.json on this registry; installing from it with npm install');
+    run('npm', ['install', '--no-audit', '--no-fund'], { cwd: WEB });
+  }
+  if (readFileSync(lock, 'utf8') !== before) {
+    throw new Error('installing changed apps/web/package-lock.json; commit a lockfile that installs as it is');
+  }
+}
+
+/**
+ * Debian's chromium for the browser tests (playwright-core drives it; no
+ * browser downloads). Needed by `npm test` only (scripts/test.mjs).
+ */
+export function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  aptInstall(['chromium'], 'the browser tests need /usr/bin/chromium; install it (apt-get install chromium)');
 }
 
 function canConnect(host, port, timeoutMs = 1000) {
@@ -74,9 +112,9 @@ async function waitForPort(host, port, what, timeoutMs = 30_000) {
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
-function aptInstall(packages) {
+function aptInstall(packages, hint = `${packages.join(' and ')} not found; install them (e.g. apt-get install ${packages.join(' ')}) or set DATABASE_URL / REDIS_URL`) {
   if (!isRoot() || !has('apt-get')) {
-    throw new Error(`${packages.join(' and ')} not found; install them (e.g. apt-get install ${packages.join(' ')}) or set DATABASE_URL / REDIS_URL`);
+    throw new Error(hint);
   }
   step(`installing ${packages.join(', ')} with apt-get`);
   run('apt-get', ['update', '-qq']);
@@ -180,6 +218,9 @@ export function build() {
   step('building api, worker and cli');
   const nest = join(ROOT, 'node_modules/.bin/nest');
   for (const app of ['api', 'worker', 'cli']) run(nest, ['build', app]);
+  step('building the web UI (apps/web)');
+  // type-checks with apps/web's own tsconfig, then vite build into apps/web/dist, which the api serves
+  run('npm', ['run', 'build', '--silent'], { cwd: WEB });
 }
 
 export function migrate(databaseUrl) {

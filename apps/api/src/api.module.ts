@@ -17,6 +17,7 @@ import { OncallModule } from './oncall/oncall.module';
 import { TwilioModule } from './twilio/twilio.module';
 import { SilencesModule } from './silences/silences.module';
 import { StreamModule } from './stream/stream.module';
+import { WebUiModule } from './web/web-ui.module';
 
 /** The api: ingest, the REST API, sign-in and probes. It only produces jobs. */
 @Module({})
@@ -38,6 +39,7 @@ export class ApiModule {
         StreamModule,
         AdminModule,
         HealthModule,
+        WebUiModule,
       ],
       providers: [
         { provide: APP_ENV, useValue: deps.env },

@@ -7,13 +7,14 @@ import { KlaxonMetrics, PinoNestLogger, bootstrapProcess, exitGracefullyOnSignal
 import { ClusterBroadcast } from '@klaxon/queue';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './http/body-parsers';
+import { answerClientError } from './http/client-error';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { registerIngestRoutes } from './ingest/ingest.routes';
 
 async function main(): Promise<void> {
   const { env, config, logger, reloadLogger } = bootstrapProcess('klaxon-api');
   const metrics = new KlaxonMetrics('api');
-  const adapter = new FastifyAdapter({ bodyLimit: INGEST_LIMITS.maxBodyBytes, logger: false });
+  const adapter = new FastifyAdapter({ bodyLimit: INGEST_LIMITS.maxBodyBytes, logger: false, clientErrorHandler: answerClientError });
   registerBodyParsers(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot({ env, config, logger, metrics }), adapter, {
     bodyParser: false,

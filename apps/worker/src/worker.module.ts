@@ -6,6 +6,8 @@ import { KlaxonMetrics } from '@klaxon/observability';
 import { ChannelRegistry, createChannelRegistry } from '@klaxon/notify';
 import { QueueModule } from '@klaxon/queue';
 import { DeliveryService } from './notify/delivery.service';
+import { DigestService } from './notify/digest.service';
+import { HostDownInhibition } from './notify/host-down-inhibition.service';
 import { PagingService } from './notify/paging.service';
 import { SilenceEndService } from './notify/silence-end.service';
 import { NotifyProcessor } from './processors/notify.processor';
@@ -34,8 +36,10 @@ export class WorkerModule {
         TriageService,
         TriageProcessor,
         { provide: ChannelRegistry, useFactory: () => createChannelRegistry({ twilio: deps.env.twilio, smtp: deps.env.smtp }) },
+        HostDownInhibition,
         DeliveryService,
         PagingService,
+        DigestService,
         SilenceEndService,
         NotifyProcessor,
       ],

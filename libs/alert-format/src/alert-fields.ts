@@ -30,7 +30,18 @@ const CONTROL_CHAR = /[\u0000-\u0008\u000a-\u001f]/;
 // Line breaks are allowed where a value is free text from a structured source (label values).
 const CONTROL_CHAR_NO_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 const LINE_BREAKS = /[ \t]*(?:\r\n|\r|\n)[ \t\r\n]*/g;
+const ANY_SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const NON_BLANK = /\S/;
+
+/**
+ * `value` with each lone surrogate replaced by U+FFFD, as a UTF-8 decoder does with a broken sequence.
+ * JSON can carry one (`"\ud800"`) where UTF-8 cannot, and PostgreSQL refuses it in a json value: one
+ * such label would fail the whole triage batch it travels in, with every good alert of it.
+ */
+export function wellFormed(value: string): string {
+  return ANY_SURROGATE.test(value) ? value.replace(LONE_SURROGATE, '\ufffd') : value;
+}
 
 /** True when the string holds anything but white space (the same white space String#trim removes). */
 export function isNonBlank(value: string): boolean {
@@ -161,7 +172,7 @@ export function checkStatus(raw: string): AlertLineStatus | FieldError {
 
 /** A non-empty host name; surrounding blanks ignored. */
 export function checkHost(raw: string, field = 'host'): string | FieldError {
-  const value = raw.trim();
+  const value = wellFormed(raw.trim());
   if (value.length === 0) return new FieldError(`${field} is empty`);
   const control = controlCharError(field, value);
   if (control !== undefined) return control;
@@ -178,7 +189,8 @@ export function checkIp(raw: string): string | FieldError {
 }
 
 /** The message as given (not trimmed); it must hold something other than blanks. */
-export function checkMessage(message: string): string | FieldError {
+export function checkMessage(raw: string): string | FieldError {
+  const message = wellFormed(raw);
   if (!NON_BLANK.test(message)) return new FieldError('message is empty');
   const control = controlCharError('message', message);
   if (control !== undefined) return control;
@@ -193,7 +205,7 @@ export function checkDedupKey(raw: unknown): string | FieldError {
   if (!NON_BLANK.test(raw)) return new FieldError('dedupKey is empty');
   const max = ALERT_FIELD_LIMITS.maxDedupKeyLength;
   if (raw.length > max) return new FieldError(`dedupKey is ${raw.length} characters, at most ${max}`);
-  return controlCharError('dedupKey', raw) ?? raw;
+  return controlCharError('dedupKey', raw) ?? wellFormed(raw);
 }
 
 /** The sender's name for itself; '' means none. */
@@ -202,7 +214,7 @@ export function checkSource(raw: unknown): string | FieldError {
   const value = raw.trim();
   const max = ALERT_FIELD_LIMITS.maxSourceLength;
   if (value.length > max) return new FieldError(`source is ${value.length} characters, at most ${max}`);
-  return controlCharError('source', value) ?? value;
+  return controlCharError('source', value) ?? wellFormed(value);
 }
 
 /**
@@ -229,7 +241,10 @@ export function checkLabels(
     const error = labelError(key, value);
     if (error !== undefined) return error;
     count++;
-    if (copy !== undefined) setOwn(copy, key, value);
+    const fixedKey = wellFormed(key);
+    const fixedValue = wellFormed(value);
+    if (copy === undefined && (fixedKey !== key || fixedValue !== value)) copy = copyLabels(raw, keys, i);
+    if (copy !== undefined) setOwn(copy, fixedKey, fixedValue);
   }
   if (count > ALERT_FIELD_LIMITS.maxLabels) {
     return new FieldError(`labels has ${count} entries, at most ${ALERT_FIELD_LIMITS.maxLabels}`);

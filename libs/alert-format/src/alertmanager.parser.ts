@@ -21,6 +21,7 @@ import {
   checkLabels,
   checkMessage,
   checkPriority,
+  controlCharError,
   describeType,
   foldMessage,
   isNonBlank,
@@ -28,6 +29,7 @@ import {
   jsonInput,
   quote,
   truncateUtf8,
+  wellFormed,
 } from './alert-fields';
 import { labelsFingerprint } from './label-fingerprint';
 
@@ -94,10 +96,11 @@ function parseAlert(item: unknown, groupStatus: unknown): IncomingAlert | FieldE
   const message = checkMessage(truncateUtf8(foldMessage(text), ALERT_FIELD_LIMITS.maxMessageBytes));
   if (message instanceof FieldError) return message;
 
+  // A fingerprint Klaxon could not store (too long, a control character) gives way to the labels' own.
   const fingerprint = nonBlankString(item.fingerprint)?.trim();
   const dedupKey =
-    fingerprint !== undefined && fingerprint.length <= ALERT_FIELD_LIMITS.maxDedupKeyLength
-      ? fingerprint
+    fingerprint !== undefined && fingerprint.length <= ALERT_FIELD_LIMITS.maxDedupKeyLength && controlCharError('fingerprint', fingerprint) === undefined
+      ? wellFormed(fingerprint)
       : labelsFingerprint(labels);
 
   return {

@@ -14,6 +14,7 @@ import {
   checkMessage,
   checkPriority,
   checkStatus,
+  controlCharError,
   describeType,
   foldMessage,
   isPlainObject,
@@ -21,6 +22,7 @@ import {
   quote,
   setOwn,
   truncateUtf8,
+  wellFormed,
 } from './alert-fields';
 import { fnv64a } from './label-fingerprint';
 
@@ -97,7 +99,7 @@ function parseCallback(params: unknown): IncomingAlert | FieldError {
     let identity = `${host}/${metric ?? ''}${tagText}`;
     if (strategyId !== undefined) identity += `#s${strategyId}`;
     if (expressionId !== undefined) identity += `#e${expressionId}`;
-    const key = `${OPEN_FALCON_SOURCE}:${identity}`;
+    const key = wellFormed(`${OPEN_FALCON_SOURCE}:${identity}`);
     alert.dedupKey = key.length <= ALERT_FIELD_LIMITS.maxDedupKeyLength ? key : `${OPEN_FALCON_SOURCE}:${fnv64a(identity)}`;
   }
 
@@ -142,10 +144,18 @@ const OPTIONAL_PARAMS: readonly (readonly [keyof FalconFields, string, string?])
 function readOptional(params: Record<string, unknown>): FalconFields | FieldError {
   const fields: FalconFields = {};
   for (const [target, name, alias] of OPTIONAL_PARAMS) {
+    let given = name;
     let value = optional(params, name);
-    if (value === undefined && alias !== undefined) value = optional(params, alias);
+    if (value === undefined && alias !== undefined) {
+      given = alias;
+      value = optional(params, alias);
+    }
     if (value instanceof FieldError) return value;
-    if (value !== undefined) fields[target] = value;
+    if (value === undefined) continue;
+    // Each may end up in the message, the labels or the dedup key; none may hold what PostgreSQL refuses (NUL).
+    const control = controlCharError(given, value, true);
+    if (control !== undefined) return control;
+    fields[target] = wellFormed(value);
   }
   // Open-Falcon sends 0 for the id a strategy or expression does not have.
   if (fields.strategyId === '0') delete fields.strategyId;

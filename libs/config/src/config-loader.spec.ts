@@ -149,6 +149,10 @@ describe('config file validation', () => {
     ['unknown tier', (d) => (d.tiers = { urgent: { priorities: ['P0'] } }), ['tiers: unknown key "urgent"']],
     ['unknown tier channel', (d) => (d.tiers = { high: { channels: ['sms', 'pager'] } }), ['tiers.high.channels[1]: must be one of sms, voice, im, email, got "pager"']],
     ['bad sms budget', (d) => (d.smsBudget = { max: 0, per: '10m' }), ['smsBudget.max: must be at least 1']],
+    ['bad host-down pattern', (d) => (d.inhibit = { hostDown: ['/(unclosed/'] }), [expect.stringMatching(/^inhibit\.hostDown\[0\]: invalid regular expression/)]],
+    ['flapping cycles 0', (d) => (d.flapping = { cycles: 0 }), ['flapping.cycles: must be at least 1']],
+    ['rate limit for an unknown channel type', (d) => (d.rateLimits = { pager: { max: 1, per: '1s' } }), [expect.stringContaining('rateLimits')]],
+    ['rate limit of 0', (d) => (d.rateLimits = { dingtalk: { max: 0, per: '1m' } }), ['rateLimits.dingtalk.max: must be at least 1']],
     ['short token', (d) => (d.integrations[0].token = 'short'), ['integrations[0].token: must be at least 16 characters long']],
     [
       'shared token',
@@ -272,6 +276,33 @@ describe('the loaded config', () => {
     expect(config.tiers.low).toMatchObject({ priorities: ['P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9'], digestEveryMs: 1_800_000, quietHours: 'defer' });
     expect(config.smsBudget).toEqual({ max: 10, perMs: 600_000 });
     expect(config.lookup.tierByPriority.get('P7')?.name).toBe('low');
+  });
+
+  it('holds host-down patterns, flap detection and provider rate limits, with defaults', () => {
+    expect(config.inhibit.hostDown.map((re) => re.test('Host Is Down'))).toEqual([true, false, false]);
+    expect(config.inhibit.hostDown.some((re) => re.test('agent.alive=0'))).toBe(true);
+    // a substring, not a regular expression: the dot is a dot
+    expect(config.inhibit.hostDown.some((re) => re.test('agentXalive'))).toBe(false);
+    // whole words: `ping` is not in "mapping failed"; CJK matches anywhere
+    expect(config.inhibit.hostDown.some((re) => re.test('ping loss 100%'))).toBe(true);
+    expect(config.inhibit.hostDown.some((re) => re.test('mapping failed'))).toBe(false);
+    expect(config.inhibit.hostDownSubstrings).toEqual(['host is down', 'agent.alive', 'ping']);
+    expect(parseKlaxonConfig(stringify({ ...aConfig(), inhibit: { hostDown: ['宕机'] } }), {}).inhibit.hostDown[0]?.test('主机宕机')).toBe(true);
+    expect(config.flapping).toEqual({ windowMs: 600_000, cycles: 1, stableForMs: 300_000 });
+    expect(config.rateLimits.dingtalk).toEqual({ max: 20, perMs: 60_000 });
+    expect(config.rateLimits.wecom).toEqual({ max: 20, perMs: 60_000 });
+
+    const doc = aConfig();
+    doc.inhibit = { hostDown: ['/^down:/i', 'unreachable'] };
+    doc.flapping = { enabled: false };
+    doc.rateLimits = { dingtalk: { max: 5, per: '10s' } };
+    const c = parseKlaxonConfig(stringify(doc), {});
+    expect(c.inhibit.hostDown.map((re) => re.test('DOWN: web-01'))).toEqual([true, false]);
+    expect(c.inhibit.hostDown[1]?.test('host UNREACHABLE')).toBe(true);
+    expect(c.inhibit.hostDownSubstrings).toBeNull();
+    expect(c.flapping).toBeNull();
+    expect(c.rateLimits.dingtalk).toEqual({ max: 5, perMs: 10_000 });
+    expect(c.rateLimits.slack).toEqual({ max: 1, perMs: 1_000 });
   });
 
   it('merges tier overrides key by key, null removing an optional delay', () => {

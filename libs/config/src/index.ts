@@ -26,6 +26,6 @@ export {
 export { expandEnvReferences } from './env-expansion';
 export { findIntegrationByToken, hashIntegrationToken } from './integration-token';
 export { tierForPriority } from './klaxon-config.build';
-export { compileMessagePattern, DEFAULT_DELIVERY, DEFAULT_SMS_BUDGET, DEFAULT_TIERS } from './klaxon-config.schema';
+export { compileMessagePattern, DEFAULT_DELIVERY, DEFAULT_FLAPPING, DEFAULT_HOST_DOWN_PATTERNS, DEFAULT_RATE_LIMITS, DEFAULT_SMS_BUDGET, DEFAULT_TIERS } from './klaxon-config.schema';
 export * from './klaxon-config.types';
 export { formatLocalDateTime, isValidTimeZone, type LocalDateTime, localDateTimeToUtc, parseLocalDateTime, toLocalDateTime } from './local-time';

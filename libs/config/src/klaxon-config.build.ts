@@ -1,6 +1,6 @@
 import { hashIntegrationToken } from './integration-token';
 import { formatLocalDateTime, localDateTimeToUtc, parseLocalDateTime } from './local-time';
-import { DEFAULT_DELIVERY, DEFAULT_SMS_BUDGET, DEFAULT_TIERS, type KlaxonConfigFile, type TierOverride } from './klaxon-config.schema';
+import { DEFAULT_DELIVERY, DEFAULT_FLAPPING, DEFAULT_HOST_DOWN_PATTERNS, DEFAULT_RATE_LIMITS, DEFAULT_SMS_BUDGET, DEFAULT_TIERS, compileMessagePattern, type KlaxonConfigFile, type TierOverride } from './klaxon-config.schema';
 import {
   type ChannelConfig,
   type ConfigPriority,
@@ -15,6 +15,28 @@ import {
   type TierName,
   type UserConfig,
 } from './klaxon-config.types';
+
+const isRegexLiteral = (pattern: string): boolean => /^\/[\s\S]*\/[a-z]*$/.test(pattern);
+
+/**
+ * `/regex/flags` as written; anything else a case-insensitive substring that does not start or end inside
+ * a word: `ping` matches "ping loss" and "no ping", not "mapping failed" (CJK text, which has no spaces,
+ * matches anywhere: `宕机` in "主机宕机").
+ */
+function hostDownPattern(pattern: string): RegExp {
+  if (isRegexLiteral(pattern)) return compileMessagePattern(pattern);
+  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const before = /^[A-Za-z0-9_]/.test(pattern) ? '(?<![A-Za-z0-9_])' : '';
+  const after = /[A-Za-z0-9_]$/.test(pattern) ? '(?![A-Za-z0-9_])' : '';
+  return new RegExp(`${before}${escaped}${after}`, 'i');
+}
+
+function inhibitConfig(patterns: readonly string[]): KlaxonConfig['inhibit'] {
+  return {
+    hostDown: patterns.map(hostDownPattern),
+    hostDownSubstrings: patterns.some(isRegexLiteral) ? null : patterns.map((p) => p.toLowerCase()),
+  };
+}
 
 function mergeTier(name: TierName, override: TierOverride | undefined): TierConfig {
   const base = DEFAULT_TIERS[name];
@@ -119,6 +141,16 @@ export function buildKlaxonConfig(file: KlaxonConfigFile): KlaxonConfig {
     tiers,
     smsBudget: file.smsBudget ? { max: file.smsBudget.max, perMs: file.smsBudget.per } : { ...DEFAULT_SMS_BUDGET },
     delivery: file.delivery ? { attempts: file.delivery.attempts, backoffMs: file.delivery.backoff } : { ...DEFAULT_DELIVERY },
+    inhibit: inhibitConfig(file.inhibit?.hostDown ?? DEFAULT_HOST_DOWN_PATTERNS),
+    flapping: !file.flapping
+      ? { ...DEFAULT_FLAPPING }
+      : file.flapping.enabled
+        ? { windowMs: file.flapping.window, cycles: file.flapping.cycles, stableForMs: file.flapping.stableFor }
+        : null,
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      ...Object.fromEntries(Object.entries(file.rateLimits ?? {}).flatMap(([type, l]) => (l ? [[type, { max: l.max, perMs: l.per }]] : []))),
+    },
     users,
     channels,
     schedules,

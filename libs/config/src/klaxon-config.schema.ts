@@ -58,6 +58,31 @@ export const DEFAULT_SMS_BUDGET = { max: 10, perMs: 10 * 60_000 } as const;
 /** How often a notification is tried before it counts as failed, and the first wait between tries (doubling). */
 export const DEFAULT_DELIVERY = { attempts: 4, backoffMs: 2_000 } as const;
 
+/** Messages that say a whole host is down: while one is open, the host's other alerts are held (SPEC §5). */
+export const DEFAULT_HOST_DOWN_PATTERNS = ['host is down', 'agent.alive', 'ping'] as const;
+
+/**
+ * PROBLEM → OK → PROBLEM `cycles` times within `window` is flapping: the alert is reopened with one
+ * `flapping ×N` notice instead of a page per cycle, and resolves only once stable for `stableFor`.
+ */
+export const DEFAULT_FLAPPING = { windowMs: 10 * 60_000, cycles: 1, stableForMs: 5 * 60_000 } as const;
+
+/**
+ * Messages per window each IM destination (one robot or webhook URL) accepts, from the providers' documents:
+ * DingTalk and WeCom robots 20/min, Feishu 100/min (5/s), Slack incoming webhooks 1/s, Discord 5 per 2 s,
+ * Telegram 20/min per group, Teams 4/s. Over the limit, messages wait; they are never dropped.
+ */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<string, { max: number; perMs: number }>> = {
+  dingtalk: { max: 20, perMs: 60_000 },
+  wecom: { max: 20, perMs: 60_000 },
+  feishu: { max: 100, perMs: 60_000 },
+  slack: { max: 1, perMs: 1_000 },
+  discord: { max: 5, perMs: 2_000 },
+  telegram: { max: 20, perMs: 60_000 },
+  teams: { max: 4, perMs: 1_000 },
+  webhook: { max: 100, perMs: 1_000 },
+};
+
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (value === null) return 'nothing';
@@ -299,6 +324,28 @@ export const klaxonConfigFileSchema = z.strictObject({
       attempts: z.number().int().min(1, { error: 'must be at least 1' }).max(20, { error: 'must be at most 20' }).default(DEFAULT_DELIVERY.attempts),
       backoff: positiveDuration.default(DEFAULT_DELIVERY.backoffMs),
     })
+    .nullable()
+    .optional(),
+  inhibit: z
+    .strictObject({
+      hostDown: z.array(messagePattern).default([...DEFAULT_HOST_DOWN_PATTERNS]),
+    })
+    .nullable()
+    .optional(),
+  flapping: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      window: positiveDuration.default(DEFAULT_FLAPPING.windowMs),
+      cycles: z.number().int().min(1, { error: 'must be at least 1' }).default(DEFAULT_FLAPPING.cycles),
+      stableFor: positiveDuration.default(DEFAULT_FLAPPING.stableForMs),
+    })
+    .nullable()
+    .optional(),
+  rateLimits: z
+    .partialRecord(
+      z.enum(CHANNEL_TYPES),
+      z.strictObject({ max: z.number().int().min(1, { error: 'must be at least 1' }), per: positiveDuration }),
+    )
     .nullable()
     .optional(),
   users: z.array(user).min(1, { error: 'must list at least one user' }),

@@ -145,6 +145,28 @@ export interface DeliveryConfig {
   backoffMs: number;
 }
 
+/** Host-down inhibition: messages (case-insensitive words or phrases, or `/regex/flags`) that mean a whole host is down. */
+export interface InhibitConfig {
+  hostDown: readonly RegExp[];
+  /**
+   * The same patterns as lower-case substrings, when every one is a plain substring (the usual case), so
+   * the database can pick the host-down alerts itself; null when some pattern is a /regex/.
+   */
+  hostDownSubstrings: readonly string[] | null;
+}
+
+export interface FlappingConfig {
+  windowMs: number;
+  cycles: number;
+  stableForMs: number;
+}
+
+/** At most `max` messages per `perMs` to one IM destination. */
+export interface RateLimitConfig {
+  max: number;
+  perMs: number;
+}
+
 export interface SmsBudgetConfig {
   max: number;
   perMs: number;
@@ -166,6 +188,11 @@ export interface KlaxonConfig {
   tiers: Readonly<Record<TierName, TierConfig>>;
   smsBudget: SmsBudgetConfig;
   delivery: DeliveryConfig;
+  inhibit: InhibitConfig;
+  /** null when flap detection is off (`flapping: { enabled: false }`) */
+  flapping: FlappingConfig | null;
+  /** per IM channel type */
+  rateLimits: Readonly<Record<string, RateLimitConfig>>;
   users: readonly UserConfig[];
   channels: readonly ChannelConfig[];
   schedules: readonly ScheduleConfig[];

@@ -26,6 +26,10 @@ export interface AlertSummary {
   labels: Record<string, string>;
   /** the escalation step paged last and the round it was in; null before the first page */
   escalation: { step: number; round: number } | null;
+  /** host-down inhibition: the open host-down alert holding this one's pages, if any */
+  inhibitedById?: string | null;
+  /** when it was resolved (the paging hot path reads it; not every reader fills it) */
+  resolvedAt?: Date | null;
 }
 
 export interface TimelineEvent {

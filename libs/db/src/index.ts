@@ -1,8 +1,10 @@
 export { DbModule } from './db.module';
 export { PrismaService, DATABASE_URL } from './prisma.service';
 export { SqlPool, type SqlExecutor } from './sql-pool.service';
+export * from './repositories/api-token.repository';
 export * from './repositories/alert.repository';
 export * from './repositories/notification.repository';
+export * from './repositories/noise.repository';
 export * from './repositories/rejected-input.repository';
 export * from './repositories/reply-code.repository';
 export * from './repositories/session.repository';

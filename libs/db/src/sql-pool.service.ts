@@ -40,6 +40,14 @@ export class SqlPool implements SqlExecutor, OnModuleInit, OnApplicationShutdown
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.pool.connect();
+    // The pool listens for errors on idle clients only: a checked-out one whose connection drops
+    // (PostgreSQL restarting) would emit an unhandled 'error' and kill the process. The statement in
+    // flight fails anyway (the job retries); the broken client is discarded, not returned to the pool.
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     const tx: SqlExecutor = { query: async (sql, params = []) => (await client.query(sql, params)).rows };
     try {
       await client.query('BEGIN');
@@ -50,7 +58,8 @@ export class SqlPool implements SqlExecutor, OnModuleInit, OnApplicationShutdown
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 }

@@ -84,4 +84,7 @@ describe('planFallback', () => {
 
 it('keys recovery notices by the page they answer', () => {
   expect(recoveryKey('a1', 'n1')).toBe('recovery:a1:n1');
+  // a reopened (flapping) alert that resolves again gets another notice
+  expect(recoveryKey('a1', 'n1', new Date(1_000))).toBe('recovery:a1:n1:1000');
+  expect(recoveryKey('a1', 'n1', new Date(1_000))).not.toBe(recoveryKey('a1', 'n1', new Date(2_000)));
 });

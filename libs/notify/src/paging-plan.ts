@@ -90,7 +90,11 @@ export function planFallback(
   return null;
 }
 
-/** The recovery notice for one delivered page: same person, same channel, same address. */
-export function recoveryKey(alertId: string, pageNotificationId: string): string {
-  return `recovery:${alertId}:${pageNotificationId}`;
+/**
+ * The recovery notice for one delivered page: same person, same channel, same address. An alert that
+ * resolves again (it flapped and was reopened) gets a notice per resolution, told apart by its time.
+ */
+export function recoveryKey(alertId: string, pageNotificationId: string, resolvedAt?: Date | null): string {
+  const base = `recovery:${alertId}:${pageNotificationId}`;
+  return resolvedAt ? `${base}:${resolvedAt.getTime()}` : base;
 }

@@ -6,3 +6,4 @@ export { QueueModule, REDIS, type QueueModuleOptions } from './queue.module';
 export { ClusterBroadcast, type BroadcastMessage } from './cluster-broadcast';
 export { startQueueWorker, type TypedJob } from './queue-worker';
 export { smsOptOutKey, optedOutPhones } from './sms-opt-out';
+export { takeWindowSlot, smsBudgetKey, rateLimitKey, type WindowLimit, type WindowTake } from './sliding-window';

@@ -33,6 +33,16 @@ export const JobName = {
   deliveryFailed: 'delivery-failed',
   /** a step's voiceAfter ran out with nobody acknowledging: call the step's people (SPEC §5) */
   voiceCall: 'voice-call',
+  /** a medium step's smsAfter ran out with nobody acknowledging: text the step's people (SPEC §5) */
+  smsAfter: 'sms-after',
+  /** held notifications of one destination are due: send them as one message */
+  flushHeld: 'flush-held',
+  /** a digest tier's window ran out: send the policy's digest */
+  sendDigest: 'send-digest',
+  /** a flapping alert's OK has held for `stableFor`: resolve it if nothing came since */
+  checkStable: 'check-stable',
+  /** an alert began flapping: one `flapping ×N` notice to those paged for it */
+  flapNotice: 'flap-notice',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -90,6 +100,33 @@ export function voiceCallJobId(alertId: string, position: { step: number; round:
   return `voice-call-${alertId}-${position.round}-${position.step}`;
 }
 
+/** The step whose people get the late SMS; the job id is lateSmsJobId(alertId, round, step). */
+export type SmsAfterPayload = PageAlertPayload;
+
+export function smsAfterJobId(alertId: string, position: { step: number; round: number }): string {
+  return `sms-after-${alertId}-${position.round}-${position.step}`;
+}
+
+/** One destination (a channel and an address: a phone, an email, an IM channel id). */
+export interface FlushHeldPayload {
+  channel: string;
+  address: string;
+}
+
+export interface SendDigestPayload {
+  tier: string;
+}
+
+export interface CheckStablePayload {
+  alertId: string;
+}
+
+export interface FlapNoticePayload {
+  alertId: string;
+  /** names this notice (the batch that saw the flapping begin), so a replayed batch sends it once */
+  noticeId: string;
+}
+
 export interface SendRecoveryPayload {
   alertId: string;
 }
@@ -108,6 +145,11 @@ export interface JobPayloads {
   [JobName.silenceEnded]: { silenceId: string };
   [JobName.deliveryFailed]: DeliveryFailedPayload;
   [JobName.voiceCall]: VoiceCallPayload;
+  [JobName.smsAfter]: SmsAfterPayload;
+  [JobName.flushHeld]: FlushHeldPayload;
+  [JobName.sendDigest]: SendDigestPayload;
+  [JobName.checkStable]: CheckStablePayload;
+  [JobName.flapNotice]: FlapNoticePayload;
 }
 
 export type TierName = 'critical' | 'high' | 'medium' | 'low';

@@ -10,3 +10,4 @@ export { startSmtpStandIn, type SmtpStandIn, type ReceivedMail } from './stand-i
 export { startWebhookStandIn, type WebhookStandIn, type RecordedWebhookRequest } from './stand-ins/webhook-stand-in';
 export type { StandInReply } from './stand-ins/http-stand-in';
 export { TEST_TWILIO, twilioEnv, smsAbout, alertDetailOf, postTwilioWebhook } from './paging-helpers';
+export { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './private-services';

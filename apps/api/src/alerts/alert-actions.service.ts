@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AlertRepository, ReplyCodeRepository, SilenceRepository, type ActionVia, type AlertActionResult, type AlertSummary } from '@klaxon/db';
-import { JobName, JobProducer, NOTIFY_QUEUE, voiceCallJobId, type TierName } from '@klaxon/queue';
+import { JobName, JobProducer, NOTIFY_QUEUE, smsAfterJobId, voiceCallJobId, type TierName } from '@klaxon/queue';
 import { ConfigStore } from '@klaxon/config';
 import { escalationJobId, nextEscalation, type EscalationPosition } from '@klaxon/escalation';
 
@@ -49,7 +49,8 @@ export class AlertActionsService {
     await this.replyCodes.releaseForAlerts([alert.id]);
     await this.silences.expireUntil([alert.id]);
     if (alert.tier !== null) {
-      await this.producer.enqueue(NOTIFY_QUEUE[alert.tier as TierName], JobName.sendRecovery, { alertId: alert.id }, { jobId: `recovery-${alert.id}` });
+      // this resolve happens once (the update above is conditional); an alert reopened by flapping may resolve again later
+      await this.producer.enqueue(NOTIFY_QUEUE[alert.tier as TierName], JobName.sendRecovery, { alertId: alert.id }, { jobId: `recovery-${alert.id}-${Date.now()}` });
     }
     return result;
   }
@@ -98,15 +99,15 @@ export class AlertActionsService {
   }
 
   /**
-   * Removes the pending timer of the alert's next step and the current step's voice call. A job already
+   * Removes the pending timer of the alert's next step and the current step's late call and SMS. A job already
    * running re-checks the alert and pages nobody, so this only saves work.
    */
   private async stopEscalation(alert: AlertSummary): Promise<void> {
     const policy = alert.policy === null ? undefined : this.config.config.lookup.escalationPolicies.get(alert.policy);
     if (!alert.escalation || alert.tier === null) return;
     const queue = this.producer.queue(NOTIFY_QUEUE[alert.tier as TierName]);
-    // the current step's voiceAfter call (SPEC §5): nobody needs calling once someone acted
-    await queue.remove(voiceCallJobId(alert.id, alert.escalation));
+    // the current step's voiceAfter call and smsAfter text (SPEC §5): nobody needs them once someone acted
+    await Promise.all([queue.remove(voiceCallJobId(alert.id, alert.escalation)), queue.remove(smsAfterJobId(alert.id, alert.escalation))]);
     if (!policy) return;
     const next = nextEscalation(policy, alert.escalation);
     if (next) await queue.remove(escalationJobId(alert.id, next));

@@ -3,7 +3,7 @@ import { tryParseDuration } from '@klaxon/config';
 import { SilencesService } from '../silences/silences.service';
 import { AlertRepository, type AlertDetail, type AlertSummary } from '@klaxon/db';
 import type { SignedInUser } from '../auth/auth.service';
-import { CurrentUser, SessionGuard } from '../auth/session.guard';
+import { ActingVia, CurrentUser, SessionGuard, type AuthVia } from '../auth/session.guard';
 import { InvalidJsonBody } from '../http/body-parsers';
 import { AlertActionsService } from './alert-actions.service';
 import { AlertQueryError, parseAlertListQuery } from './alert-list-query';
@@ -35,39 +35,39 @@ export class AlertsController {
 
   @Post('ack')
   @HttpCode(200)
-  async acknowledgeMany(@Body() body: unknown, @CurrentUser() user: SignedInUser) {
+  async acknowledgeMany(@Body() body: unknown, @CurrentUser() user: SignedInUser, @ActingVia() via: AuthVia) {
     if (body instanceof InvalidJsonBody) throw new BadRequestException(body.error);
     const numbers = (body as { numbers?: unknown } | null)?.numbers;
     if (!Array.isArray(numbers) || numbers.length === 0 || numbers.length > 500) {
       throw new BadRequestException('numbers must be a list of 1 to 500 alert numbers');
     }
     const parsed = numbers.map((n) => alertNumber(String(n)));
-    return { results: await this.actions.acknowledgeMany(parsed, user.id, 'web') };
+    return { results: await this.actions.acknowledgeMany(parsed, user.id, via) };
   }
 
   @Post(':number/ack')
   @HttpCode(200)
-  async acknowledge(@Param('number') raw: string, @CurrentUser() user: SignedInUser): Promise<AlertListItem> {
-    return listItem(await this.actions.acknowledge(alertNumber(raw), user.id, 'web'));
+  async acknowledge(@Param('number') raw: string, @CurrentUser() user: SignedInUser, @ActingVia() via: AuthVia): Promise<AlertListItem> {
+    return listItem(await this.actions.acknowledge(alertNumber(raw), user.id, via));
   }
 
   @Post(':number/resolve')
   @HttpCode(200)
-  async resolve(@Param('number') raw: string, @CurrentUser() user: SignedInUser): Promise<AlertListItem> {
-    return listItem(await this.actions.resolve(alertNumber(raw), user.id, 'web'));
+  async resolve(@Param('number') raw: string, @CurrentUser() user: SignedInUser, @ActingVia() via: AuthVia): Promise<AlertListItem> {
+    return listItem(await this.actions.resolve(alertNumber(raw), user.id, via));
   }
 
   @Post(':number/escalate')
   @HttpCode(200)
-  async escalate(@Param('number') raw: string, @CurrentUser() user: SignedInUser): Promise<AlertListItem & { escalatedTo: { step: number; round: number } }> {
-    const { alert, next } = await this.actions.escalate(alertNumber(raw), user.id, 'web');
+  async escalate(@Param('number') raw: string, @CurrentUser() user: SignedInUser, @ActingVia() via: AuthVia): Promise<AlertListItem & { escalatedTo: { step: number; round: number } }> {
+    const { alert, next } = await this.actions.escalate(alertNumber(raw), user.id, via);
     // 1-based, as on the timeline's `escalated` event
     return { ...listItem(alert), escalatedTo: { step: next.step + 1, round: next.round } };
   }
 
   @Post(':number/silence')
   @HttpCode(200)
-  async silence(@Param('number') raw: string, @Body() body: unknown, @CurrentUser() user: SignedInUser) {
+  async silence(@Param('number') raw: string, @Body() body: unknown, @CurrentUser() user: SignedInUser, @ActingVia() via: AuthVia) {
     const number = alertNumber(raw);
     const requested = body instanceof InvalidJsonBody || body === undefined || body === null ? undefined : (body as { duration?: unknown }).duration;
     let durationMs: number | 'until-ok' = 3_600_000;
@@ -83,7 +83,7 @@ export class AlertsController {
     const alert = await this.alerts.findByNumber(number);
     if (!alert) throw new NotFoundException(`alert #${number} does not exist`);
     if (alert.status === 'resolved') throw new ConflictException(`#${number} is already resolved`);
-    const silence = await this.silences.silenceAlert(alert, durationMs, user.id, 'web');
+    const silence = await this.silences.silenceAlert(alert, durationMs, user.id, via);
     return { silence };
   }
 

@@ -73,7 +73,12 @@ export class AuthService {
     return { user, expiresAt: session.expiresAt, renewed: session.expiresAt.getTime() === slideTo.getTime() };
   }
 
-  private publicUser(id: string): SignedInUser | null {
+  /**
+   * The user as the API shows them, or null when they may not act through it
+   * (not in the config, or without a passwordHash: SPEC §6), for sessions and
+   * personal API tokens alike.
+   */
+  publicUser(id: string): SignedInUser | null {
     const user = this.config.config.users.find((u) => u.id === id);
     if (!user || !user.passwordHash) return null;
     return { id: user.id, name: user.name ?? user.id, role: user.role ?? 'responder', email: user.email ?? null };

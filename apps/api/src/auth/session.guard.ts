@@ -3,17 +3,25 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Inject } from '@nestjs/common';
 import type { AppEnv } from '@klaxon/config';
 import { APP_ENV } from '@klaxon/config';
+import { ApiTokenService } from './api-token.service';
+import { bearerToken } from './api-token';
 import { AuthService, type SignedInUser } from './auth.service';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export type AuthenticatedRequest = FastifyRequest & { user: SignedInUser };
+/** How the caller proved who they are: a session cookie (the UI) or a personal API token (a script). */
+export type AuthVia = 'web' | 'api';
+
+export type AuthenticatedRequest = FastifyRequest & { user: SignedInUser; authVia: AuthVia };
 
 /**
- * Needs a signed-in user. A mutating request must come from the UI's own
- * origin (the Origin header), which with the SameSite cookie stands in for a
- * CSRF token. When the session's expiry slides forward, so does the cookie's.
+ * Needs a signed-in user: a session cookie, or `Authorization: Bearer <personal
+ * API token>` (SPEC §10), which acts as the token's user. A mutating request
+ * with the cookie must come from the UI's own origin (the Origin header),
+ * which with the SameSite cookie stands in for a CSRF token; a bearer token is
+ * never sent by a browser on its own, so it needs no such check. When the
+ * session's expiry slides forward, so does the cookie's.
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
@@ -22,6 +30,7 @@ export class SessionGuard implements CanActivate {
 
   constructor(
     private readonly auth: AuthService,
+    private readonly apiTokens: ApiTokenService,
     @Inject(APP_ENV) env: AppEnv,
   ) {
     const url = new URL(env.http.publicUrl);
@@ -31,6 +40,14 @@ export class SessionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const bearer = bearerToken(req.headers.authorization);
+    if (bearer !== null) {
+      const user = await this.apiTokens.authenticate(bearer);
+      if (!user) throw new UnauthorizedException('the API token is not valid (unknown or revoked)');
+      req.user = user;
+      req.authVia = 'api';
+      return true;
+    }
     const token = req.cookies?.[SESSION_COOKIE];
     if (!token) throw new UnauthorizedException('sign in first');
     if (!SAFE_METHODS.has(req.method)) assertSameOrigin(req, this.origin);
@@ -40,6 +57,7 @@ export class SessionGuard implements CanActivate {
       void context.switchToHttp().getResponse<FastifyReply>().setCookie(SESSION_COOKIE, token, sessionCookieOptions(this.secureCookie, session.expiresAt));
     }
     req.user = session.user;
+    req.authVia = 'web';
     return true;
   }
 }
@@ -56,4 +74,9 @@ export function assertSameOrigin(req: FastifyRequest, publicOrigin: string): voi
 
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): SignedInUser => {
   return ctx.switchToHttp().getRequest<AuthenticatedRequest>().user;
+});
+
+/** `via` for what the caller does: `web` with a session, `api` with a personal API token (for the timeline). */
+export const ActingVia = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthVia => {
+  return ctx.switchToHttp().getRequest<AuthenticatedRequest>().authVia;
 });

@@ -22,7 +22,19 @@ export type IngestRequest = FastifyRequest<{ Querystring: { token?: string } }>;
  */
 @Injectable()
 export class AlertIngestHandlers {
+  /** the integration each request authenticated as, set by `authenticate` before its body was read */
+  private readonly integrations = new WeakMap<IngestRequest, string>();
+
   constructor(private readonly ingest: IngestService) {}
+
+  /** Checks the integration token (401 otherwise); ingest.routes.ts calls it before the body is read. */
+  authenticate(req: IngestRequest): void {
+    this.integrations.set(req, this.ingest.authenticate(req.headers.authorization, req.query.token));
+  }
+
+  private integrationOf(req: IngestRequest): string {
+    return this.integrations.get(req) ?? this.ingest.authenticate(req.headers.authorization, req.query.token);
+  }
 
   lines(req: IngestRequest, reply: FastifyReply): Promise<IngestResponse> {
     return this.handle(req, reply, 'lines', (body, type) => {
@@ -48,7 +60,7 @@ export class AlertIngestHandlers {
 
   /** Open-Falcon's alarm module calls back with GET and query parameters. */
   async openFalconGet(req: IngestRequest, reply: FastifyReply): Promise<IngestResponse> {
-    const integration = this.ingest.authenticate(req.headers.authorization, req.query.token);
+    const integration = this.integrationOf(req);
     const { token: _token, ...params } = req.query as Record<string, unknown>;
     const result = await this.ingest.accept(integration, 'open-falcon', parseOpenFalconCallback(params));
     void reply.status(result.status);
@@ -61,7 +73,7 @@ export class AlertIngestHandlers {
     endpoint: IngestEndpoint,
     parse: (body: unknown, mediaType: string) => ParsedBody | null,
   ): Promise<IngestResponse> {
-    const integration = this.ingest.authenticate(req.headers.authorization, req.query.token);
+    const integration = this.integrationOf(req);
     const type = mediaTypeOf(req.headers['content-type']);
     const body = req.body;
     if (body instanceof InvalidJsonBody) {

@@ -15,6 +15,8 @@ export interface IngestResponse {
   rejected: Rejection[];
   ids: string[];
   error?: string;
+  /** on a 4xx: what was wrong, in one line (the `message` every error of the API has) */
+  message?: string;
 }
 
 /** Validated alerts in, durable jobs out: ingest never waits on PostgreSQL. */
@@ -78,6 +80,7 @@ export class IngestService {
     const response: IngestResponse = { accepted: alerts.length, rejected: body.rejected, ids };
     if (alerts.length > 0) return { status: HttpStatus.ACCEPTED, body: response };
     if (rejected.length === 0) response.error = 'the body holds no alerts';
+    response.message = nothingAccepted(body.rejected);
     return { status: HttpStatus.BAD_REQUEST, body: response };
   }
 
@@ -88,7 +91,7 @@ export class IngestService {
       .submit([], [{ receivedAt: Date.now(), integration, endpoint, line: null, input: rejection.input, error }])
       .catch((err: unknown) => this.logger.warn({ err }, 'could not log a rejected body'));
     this.metrics.requestsRefused.inc({ status: String(status) });
-    const body: IngestResponse = { accepted: 0, rejected: [rejection], ids: [], error };
+    const body: IngestResponse = { accepted: 0, rejected: [rejection], ids: [], error, message: error };
     throw new HttpException(body, status);
   }
 
@@ -118,4 +121,11 @@ export class IngestService {
     this.metrics.requestsRefused.inc({ status: '401' });
     return new UnauthorizedException(message);
   }
+}
+
+/** The one-line reason for a 400 that accepted nothing: the first rejection, and how many more there were. */
+function nothingAccepted(rejected: Rejection[]): string {
+  const first = rejected[0];
+  if (first === undefined) return 'the body holds no alerts';
+  return rejected.length === 1 ? first.error : `${first.error} (and ${rejected.length - 1} more rejected)`;
 }

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { Silence } from '@klaxon/triage';
 import type { SignedInUser } from '../auth/auth.service';
-import { CurrentUser, SessionGuard } from '../auth/session.guard';
+import { ActingVia, CurrentUser, SessionGuard, type AuthVia } from '../auth/session.guard';
 import { InvalidJsonBody } from '../http/body-parsers';
 import { SilencesService } from './silences.service';
 
@@ -17,9 +17,9 @@ export class SilencesController {
   }
 
   @Post()
-  create(@Body() body: unknown, @CurrentUser() user: SignedInUser): Promise<Silence> {
+  create(@Body() body: unknown, @CurrentUser() user: SignedInUser, @ActingVia() via: AuthVia): Promise<Silence> {
     if (body instanceof InvalidJsonBody) throw new BadRequestException(body.error);
-    return this.silences.createFromBody(body, user.id, 'web');
+    return this.silences.createFromBody(body, user.id, via);
   }
 
   @Delete(':id')

@@ -20,6 +20,13 @@ export class SilencesService {
   async createFromBody(body: unknown, author: string, origin: SilenceOrigin): Promise<Silence> {
     const input = parseSilenceInput(body, new Date());
     if (!input.ok) throw new BadRequestException({ message: input.errors.join('; '), errors: input.errors });
+    const stored = { ...input.value.matchers, comment: input.value.comment };
+    const nul = Object.entries(stored).find(([, value]) => typeof value === 'string' && value.includes('\u0000'));
+    // PostgreSQL cannot store a NUL in text; no host, message or comment has one
+    if (nul) {
+      const message = `${nul[0] === 'comment' ? 'comment' : `matchers.${nul[0]}`}: must not contain a NUL character`;
+      throw new BadRequestException({ message, errors: [message] });
+    }
     return this.create({ ...input.value, untilAlertId: null, author, origin });
   }
 

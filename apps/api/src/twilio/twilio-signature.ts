@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import twilio from 'twilio';
 import type { AppEnv } from '@klaxon/config';
 
@@ -25,4 +26,17 @@ export function formParams(body: unknown): Record<string, string> | null {
   const params: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) if (typeof value === 'string') params[key] = value;
   return params;
+}
+
+const SID = /^[A-Za-z0-9]{1,64}$/;
+
+/**
+ * A MessageSid or CallSid as Twilio sends it (two letters and 32 hex digits), trimmed; 400 naming the
+ * field otherwise. Checked before any lookup: PostgreSQL refuses text with a NUL in it, and no SID has one.
+ */
+export function twilioSid(name: string, raw: string | undefined): string {
+  const sid = raw?.trim() ?? '';
+  if (sid === '') throw new BadRequestException(`${name} is required`);
+  if (!SID.test(sid)) throw new BadRequestException(`${name} is not a Twilio SID (letters and digits, at most 64)`);
+  return sid;
 }

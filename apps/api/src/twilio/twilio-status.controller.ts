@@ -5,7 +5,7 @@ import twilio from 'twilio';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
 import { LOGGER } from '../app-tokens';
 import { DeliveryStatusService } from './delivery-status.service';
-import { formParams, signedByTwilio } from './twilio-signature';
+import { formParams, signedByTwilio, twilioSid } from './twilio-signature';
 
 export const TWILIO_STATUS_PATH = '/api/v1/twilio/status';
 
@@ -32,11 +32,10 @@ export class TwilioStatusController {
       throw new ForbiddenException('missing or invalid X-Twilio-Signature');
     }
     if (!params) throw new BadRequestException('the body must be application/x-www-form-urlencoded');
-    const sid = params.MessageSid ?? params.SmsSid;
+    const sid = twilioSid('MessageSid', params.MessageSid ?? params.SmsSid);
     const status = params.MessageStatus ?? params.SmsStatus;
-    if (sid === undefined || sid.trim() === '') throw new BadRequestException('MessageSid is required');
     if (status === undefined || status.trim() === '') throw new BadRequestException('MessageStatus is required');
-    await this.statuses.record(sid.trim(), status, params.ErrorCode);
+    await this.statuses.record(sid, status, params.ErrorCode);
     void reply.header('content-type', 'text/xml; charset=utf-8');
     return new twilio.twiml.MessagingResponse().toString();
   }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
 import { LOGGER } from '../app-tokens';
 import { DeliveryStatusService } from './delivery-status.service';
-import { formParams, signedByTwilio } from './twilio-signature';
+import { formParams, signedByTwilio, twilioSid } from './twilio-signature';
 import { TWILIO_VOICE_PATH, VoiceCallService } from './voice-call.service';
 
 export const TWILIO_VOICE_STATUS_PATH = '/api/v1/twilio/voice-status';
@@ -53,11 +53,10 @@ export class TwilioVoiceController {
   @HttpCode(200)
   async status(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers('x-twilio-signature') signature: unknown): Promise<string> {
     const params = this.verify(TWILIO_VOICE_STATUS_PATH, req, signature);
-    const sid = params.CallSid?.trim();
+    const sid = twilioSid('CallSid', params.CallSid);
     const status = params.CallStatus?.trim().toLowerCase();
-    if (!sid) throw new BadRequestException('CallSid is required');
     if (!status) throw new BadRequestException('CallStatus is required');
-    const mapped = CALL_STATUS[status];
+    const mapped = CALL_STATUS.get(status);
     if (mapped) await this.statuses.record(sid, mapped, params.ErrorCode ?? (mapped === 'delivered' ? undefined : status));
     void reply.header('content-type', 'text/xml; charset=utf-8');
     return '<?xml version="1.0" encoding="UTF-8"?><Response/>';
@@ -75,10 +74,11 @@ export class TwilioVoiceController {
   }
 }
 
-const CALL_STATUS: Record<string, 'delivered' | 'undelivered' | 'failed'> = {
-  completed: 'delivered',
-  'no-answer': 'undelivered',
-  busy: 'undelivered',
-  failed: 'failed',
-  canceled: 'undelivered',
-};
+/** A Map, not an object: a CallStatus like `__proto__` or `constructor` must find nothing. */
+const CALL_STATUS: ReadonlyMap<string, 'delivered' | 'undelivered' | 'failed'> = new Map([
+  ['completed', 'delivered'],
+  ['no-answer', 'undelivered'],
+  ['busy', 'undelivered'],
+  ['failed', 'failed'],
+  ['canceled', 'undelivered'],
+]);

@@ -4,11 +4,24 @@ import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
 import { JobName, NOTIFY_QUEUE, QueueName, startQueueWorker, type TypedJob } from '@klaxon/queue';
 import { DeliveryService } from '../notify/delivery.service';
+import { DigestService } from '../notify/digest.service';
 import { PagingService } from '../notify/paging.service';
 import { SilenceEndService } from '../notify/silence-end.service';
 import { LOGGER } from '../worker-tokens';
 
-const HANDLES = [JobName.pageAlert, JobName.sendRecovery, JobName.retryNotification, JobName.escalateAlert, JobName.deliveryFailed, JobName.voiceCall] as const;
+const HANDLES = [
+  JobName.pageAlert,
+  JobName.sendRecovery,
+  JobName.retryNotification,
+  JobName.escalateAlert,
+  JobName.deliveryFailed,
+  JobName.voiceCall,
+  JobName.smsAfter,
+  JobName.flushHeld,
+  JobName.sendDigest,
+  JobName.checkStable,
+  JobName.flapNotice,
+] as const;
 
 /** One worker per tier queue: each tier's pages are processed apart, so a flood of low ones never delays a P0. */
 @Injectable()
@@ -19,6 +32,7 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
     private readonly paging: PagingService,
     private readonly delivery: DeliveryService,
     private readonly silenceEnd: SilenceEndService,
+    private readonly digests: DigestService,
     @Inject(APP_ENV) private readonly env: AppEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -53,7 +67,17 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
       case JobName.deliveryFailed:
         return this.delivery.fallBackAfterDeliveryFailure(job.data.notificationId);
       case JobName.voiceCall:
-        return this.paging.call(job.data);
+        return this.paging.late('voice', job.data);
+      case JobName.smsAfter:
+        return this.paging.late('sms', job.data);
+      case JobName.flushHeld:
+        return this.delivery.flush(job.data.channel, job.data.address);
+      case JobName.sendDigest:
+        return this.digests.send(job.data.tier);
+      case JobName.checkStable:
+        return this.paging.checkStable(job.data.alertId);
+      case JobName.flapNotice:
+        return this.paging.notifyFlapping(job.data.alertId, job.data.noticeId);
       case JobName.silenceEnded:
         return this.silenceEnd.ended(job.data.silenceId);
       case JobName.triageBatch:

@@ -7,8 +7,21 @@ import { KlaxonMetrics } from '@klaxon/observability';
 import { JobName, JobProducer, NOTIFY_QUEUE, type TierName, type TriageBatchPayload } from '@klaxon/queue';
 import { activeSilenceFor, fingerprintOf, planTriage, type TriageItem, type TriageOutcome } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
+import { DigestService } from '../notify/digest.service';
 import { PagingService } from '../notify/paging.service';
 import { AlertClassifier } from './alert-classifier';
+
+/**
+ * Whether PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity, 54 program
+ * limit such as an index row too large), as opposed to being unavailable: retrying the same rows won't help.
+ * Unique and exclusion violations are left out: they come from races a retry resolves.
+ */
+function refusedData(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || code.length !== 5) return false;
+  if (code === '23505' || code === '23P01') return false;
+  return code.startsWith('22') || code.startsWith('23') || code.startsWith('54');
+}
 
 /** Applies a batch of accepted alerts: dedup, lifecycle, timeline (SPEC §4). */
 @Injectable()
@@ -21,11 +34,41 @@ export class TriageService {
     private readonly producer: JobProducer,
     private readonly config: ConfigStore,
     private readonly paging: PagingService,
+    private readonly digests: DigestService,
     private readonly metrics: KlaxonMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async applyBatch(payload: TriageBatchPayload): Promise<TriageBatchResult> {
+  /**
+   * Applies a batch; if PostgreSQL refuses its data (a value no parser caught), the batch is split in
+   * halves, each applied as its own batch (own id, so exactly once), until the one alert it refuses is
+   * alone: that one goes to the rejected-input log with the reason, and every other alert is kept.
+   * Anything else (PostgreSQL down, a deadlock) fails the job, and BullMQ retries it.
+   */
+  async applyBatch(payload: TriageBatchPayload): Promise<TriageBatchResult | { split: true }> {
+    try {
+      return await this.applyWhole(payload);
+    } catch (err) {
+      if (!refusedData(err)) throw err;
+      const reason = (err as Error).message;
+      if (payload.alerts.length <= 1) {
+        const [alert] = payload.alerts;
+        this.logger.error({ batchId: payload.batchId, ingestId: alert?.id, error: reason }, 'PostgreSQL refused an accepted alert; kept in the rejected-input log');
+        const rejected = alert
+          ? [{ receivedAt: alert.receivedAt, integration: alert.integration, endpoint: 'triage', line: null, input: JSON.stringify(alert).slice(0, 4000), error: `could not be stored: ${reason}` }]
+          : [];
+        await this.applyWhole({ batchId: `${payload.batchId}-x`, alerts: [], rejected: [...payload.rejected, ...rejected] });
+        return { split: true };
+      }
+      const half = Math.ceil(payload.alerts.length / 2);
+      this.logger.warn({ batchId: payload.batchId, alerts: payload.alerts.length, error: reason }, 'PostgreSQL refused a triage batch; splitting it to find the alert it refuses');
+      await this.applyBatch({ batchId: `${payload.batchId}-a`, alerts: payload.alerts.slice(0, half), rejected: payload.rejected });
+      await this.applyBatch({ batchId: `${payload.batchId}-b`, alerts: payload.alerts.slice(half), rejected: [] });
+      return { split: true };
+    }
+  }
+
+  private async applyWhole(payload: TriageBatchPayload): Promise<TriageBatchResult> {
     const items: TriageItem[] = payload.alerts.map((alert) => ({ alert, fingerprint: fingerprintOf(alert) }));
     const now = new Date();
     const silences = items.length > 0 ? await this.silences.current(now) : [];
@@ -35,12 +78,12 @@ export class TriageService {
       payload.batchId,
       items.map((i) => i.fingerprint),
       payload.rejected,
-      (state) => planTriage(items, state, (alert) => this.classifier.classify(alert), randomUUID, silenceFor),
+      (state) => planTriage(items, state, (alert) => this.classifier.classify(alert), randomUUID, silenceFor, this.config.config.flapping ?? undefined),
     );
     if (!result.applied) {
       // A retry of a batch that committed: its follow-ups may not have been queued before the failure.
       this.logger.info({ batchId: payload.batchId }, 'triage batch already applied; replaying its follow-ups');
-      await this.followUp(result.outcome);
+      await this.followUp(result.outcome, payload.batchId);
       return result;
     }
     const { outcome } = result;
@@ -51,7 +94,7 @@ export class TriageService {
     this.metrics.triaged.inc({ outcome: 'deduplicated' }, outcome.deduplicated);
     this.metrics.triaged.inc({ outcome: 'stale' }, outcome.stale);
     this.metrics.triaged.inc({ outcome: 'ok-without-alert' }, outcome.okWithoutAlert);
-    await this.followUp(outcome);
+    await this.followUp(outcome, payload.batchId);
     return result;
   }
 
@@ -61,14 +104,16 @@ export class TriageService {
    * queue hop sooner; if this worker dies meanwhile, the batch's retry replays
    * its follow-ups and paging picks up where it stopped. Other tiers go to
    * their queues; job ids make replays harmless. Digest tiers are paged by
-   * their digest, not alert by alert.
+   * their digest, not alert by alert: a new one opens the tier's digest window.
    */
-  private async followUp(outcome: TriageOutcome): Promise<void> {
+  private async followUp(outcome: TriageOutcome, batchId: string): Promise<void> {
     const tiers = this.config.config.tiers;
     const paged = (tier: string) => tiers[tier as TierName]?.digestEveryMs === undefined;
     const atOnce = (tier: string) => tiers[tier as TierName]?.groupWindowMs === 0;
     const pages = outcome.pages.filter((p) => paged(p.tier));
+    const digestTiers = new Set(outcome.pages.filter((p) => !paged(p.tier)).map((p) => p.tier));
     await Promise.all([
+      ...[...digestTiers].map((tier) => this.digests.alertsOpened(tier)),
       ...pages.filter((p) => atOnce(p.tier)).map(({ alertId }) => this.paging.page({ alertId, step: 0, round: 0 })),
       this.replyCodes.releaseForAlerts(outcome.resolved),
       // "silence until OK": their alert resolved, so they end
@@ -77,8 +122,15 @@ export class TriageService {
         // the tier is in the id: an alert raised to a more urgent tier is paged again, by that tier's channels
         this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.pageAlert, { alertId, step: 0, round: 0 }, { jobId: `page-${alertId}-0-0-${tier}` }),
       ),
+      // flapping: one notice per episode instead of a page per cycle; a held OK is checked once it had time to hold
+      ...outcome.flapNotices.map(({ alertId, tier }) =>
+        this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.flapNotice, { alertId, noticeId: batchId }, { jobId: `flap-notice-${alertId}-${batchId}` }),
+      ),
+      ...outcome.stabilityChecks.map(({ alertId, tier, at }) =>
+        this.producer.enqueue(NOTIFY_QUEUE[(tier ?? 'critical') as TierName], JobName.checkStable, { alertId }, { jobId: `check-stable-${alertId}-${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()) }),
+      ),
       ...outcome.recoveries.filter((r) => paged(r.tier)).map(({ alertId, tier }) =>
-        this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.sendRecovery, { alertId }, { jobId: `recovery-${alertId}` }),
+        this.producer.enqueue(NOTIFY_QUEUE[tier as TierName], JobName.sendRecovery, { alertId }, { jobId: `recovery-${alertId}-${batchId}` }),
       ),
     ]);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { QueuedRejection } from '@klaxon/queue';
-import type { OpenAlertSnapshot, TriageOutcome, TriagePlan, TriageState } from '@klaxon/triage';
+import type { AlertFlapState, FingerprintFlapMemory, OpenAlertSnapshot, TriageOutcome, TriagePlan, TriageState } from '@klaxon/triage';
 import type { Priority } from '@klaxon/alert-format';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
@@ -51,11 +51,11 @@ export class AlertRepository {
       ]);
       if (claimed.length === 0) {
         const rows = await tx.query<{ outcome: TriageOutcome }>('SELECT outcome FROM triage_batches WHERE id = $1', [batchId]);
-        return { applied: false, outcome: rows[0]!.outcome };
+        return { applied: false, outcome: replayedOutcome(rows[0]!.outcome) };
       }
       if (rejected.length > 0) await insertRejected(tx, rejected);
       const distinct = [...new Set(fingerprints)];
-      const triagePlan = plan(distinct.length > 0 ? await lockAndLoad(tx, distinct) : { open: new Map(), lastOk: new Map() });
+      const triagePlan = plan(distinct.length > 0 ? await lockAndLoad(tx, distinct) : { open: new Map(), lastOk: new Map(), flap: new Map() });
       await writePlan(tx, triagePlan);
       await tx.query('UPDATE triage_batches SET outcome = $2::jsonb WHERE id = $1', [batchId, json(triagePlan.outcome)]);
       return { applied: true, outcome: triagePlan.outcome };
@@ -138,7 +138,8 @@ export class AlertRepository {
     return this.act(
       number,
       `WITH changed AS (
-         UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = $2, resolved_via = $3::"ActionVia", updated_at = now()
+         UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = $2, resolved_via = $3::"ActionVia",
+                           flapping_since = NULL, stable_since = NULL, stable_until = NULL, updated_at = now()
          WHERE number = $1 AND status <> 'resolved' RETURNING id
        ), event AS (
          INSERT INTO alert_events (alert_id, type, actor, via) SELECT id, 'resolved', $2, $3::"ActionVia" FROM changed
@@ -146,6 +147,39 @@ export class AlertRepository {
        SELECT id FROM changed`,
       [number, actor, via],
     );
+  }
+
+  /**
+   * Resolves a flapping alert whose held OK has stood for the stable time (its stability check, due at the
+   * `at` of a StabilityCheck): in one transaction under its fingerprint's lock, and only if it is still
+   * open, still in its flap episode, no PROBLEM came after that OK, and `now` is past its stable time. The
+   * episode ends with it. Resolved by the source (`resolved`, via source, reason "stable after flapping").
+   * Returns whether it resolved: then, and only then, its recovery notice is due.
+   */
+  async resolveIfStable(alertId: string, now: Date = new Date()): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const found = await tx.query<{ fingerprint: string }>('SELECT fingerprint FROM alerts WHERE id = $1::uuid', [alertId]);
+      const fingerprint = found[0]?.fingerprint;
+      if (fingerprint === undefined) return false;
+      // the lock triage takes for the fingerprint, so a PROBLEM being triaged now is either before or after this
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [fingerprint]);
+      const resolved = await tx.query<{ id: string }>(
+        `WITH changed AS (
+           UPDATE alerts SET status = 'resolved', resolved_at = $2, resolved_by = source, resolved_via = 'source',
+                             flapping_since = NULL, stable_since = NULL, stable_until = NULL, updated_at = now()
+           WHERE id = $1::uuid AND status <> 'resolved' AND flapping_since IS NOT NULL AND stable_until IS NOT NULL AND stable_until <= $2
+           RETURNING id, source, stable_since, flap_cycles
+         ), event AS (
+           INSERT INTO alert_events (alert_id, at, type, actor, via, detail)
+           SELECT id, $2, 'resolved', source, 'source',
+                  jsonb_build_object('reason', 'stable after flapping', 'stableSince', stable_since, 'cycles', flap_cycles)
+           FROM changed
+         )
+         SELECT id FROM changed`,
+        [alertId, now],
+      );
+      return resolved.length > 0;
+    });
   }
 
   private async act(number: number, statement: string, params: unknown[]): Promise<AlertActionResult> {
@@ -162,18 +196,27 @@ export class AlertRepository {
 
   /** One alert by id, on the paging hot path (node-postgres, not Prisma: see SqlPool). */
   async findById(id: string): Promise<AlertSummary | null> {
+    const [alert] = await this.findManyById([id]);
+    return alert ?? null;
+  }
+
+  /** Alerts by id, in no particular order; ids not found are left out. */
+  async findManyById(ids: readonly string[]): Promise<AlertSummary[]> {
+    if (ids.length === 0) return [];
     const rows = await this.sql.query<Omit<AlertSummary, 'number' | 'escalation'> & { number: string; escalationStep: number | null; escalationRound: number }>(
       `SELECT id, number::text AS number, priority, status::text AS status, host, ip, message, count,
               first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", acknowledged_by AS "acknowledgedBy",
               acknowledged_via::text AS "acknowledgedVia", resolved_by AS "resolvedBy", resolved_via::text AS "resolvedVia",
-              silenced, tier, policy, source, fingerprint, labels, escalation_step AS "escalationStep", escalation_round AS "escalationRound"
-       FROM alerts WHERE id = $1::uuid`,
-      [id],
+              silenced, tier, policy, source, fingerprint, labels, escalation_step AS "escalationStep", escalation_round AS "escalationRound",
+              inhibited_by_id AS "inhibitedById", resolved_at AS "resolvedAt"
+       FROM alerts WHERE id = ANY($1::uuid[])`,
+      [ids],
     );
-    const row = rows[0];
-    if (!row) return null;
-    const { escalationStep, escalationRound, ...rest } = row;
-    return { ...rest, number: Number(row.number), escalation: escalationStep === null ? null : { step: escalationStep, round: escalationRound } };
+    return rows.map(({ escalationStep, escalationRound, ...rest }) => ({
+      ...rest,
+      number: Number(rest.number),
+      escalation: escalationStep === null ? null : { step: escalationStep, round: escalationRound },
+    }));
   }
 
   /**
@@ -239,39 +282,125 @@ async function lockAndLoad(tx: Tx, fingerprints: readonly string[]): Promise<Tri
     [list],
   );
   // bigint columns arrive as strings from node-postgres
-  const open = await tx.query<{ id: string; fingerprint: string; priority: Priority; tier: string | null; last_problem_seq: string }>(
-    `SELECT id, fingerprint, priority, tier, last_problem_seq FROM alerts
+  const open = await tx.query<{
+    id: string;
+    fingerprint: string;
+    priority: Priority;
+    tier: string | null;
+    policy: string | null;
+    silenced: boolean;
+    last_problem_seq: string;
+    flapping_since: Date | null;
+    flap_cycles: number;
+    stable_since: Date | null;
+    stable_until: Date | null;
+  }>(
+    `SELECT id, fingerprint, priority, tier, policy, silenced, last_problem_seq, flapping_since, flap_cycles, stable_since, stable_until FROM alerts
      WHERE status <> 'resolved' AND fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
     [list],
   );
-  const oks = await tx.query<{ fingerprint: string; last_ok_seq: string; last_ok_at: Date }>(
-    `SELECT fingerprint, last_ok_seq, last_ok_at FROM fingerprint_states WHERE fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+  // the fingerprint's memory, with its last alert (a primary-key join) for flap detection
+  const memory = await tx.query<{
+    fingerprint: string;
+    last_ok_seq: string | null;
+    last_ok_at: Date | null;
+    flap_cycles: number[];
+    last_alert_id: string | null;
+    priority: Priority | null;
+    tier: string | null;
+    policy: string | null;
+    silenced: boolean | null;
+    last_problem_seq: string | null;
+    resolved_at: Date | null;
+    resolved_via: string | null;
+    alert_flap_cycles: number | null;
+  }>(
+    `SELECT s.fingerprint, s.last_ok_seq, s.last_ok_at, s.flap_cycles, a.id AS last_alert_id, a.priority, a.tier, a.policy, a.silenced,
+            a.last_problem_seq, a.resolved_at, a.resolved_via::text AS resolved_via, a.flap_cycles AS alert_flap_cycles
+     FROM fingerprint_states AS s LEFT JOIN alerts AS a ON a.id = s.last_alert_id
+     WHERE s.fingerprint IN (SELECT jsonb_array_elements_text($1::jsonb))`,
     [list],
   );
+  const flapOf = (r: (typeof open)[number]): AlertFlapState | null =>
+    r.flapping_since === null && r.stable_since === null
+      ? null
+      : { since: r.flapping_since, cycles: r.flap_cycles, stableSince: r.stable_since, stableUntil: r.stable_until };
   return {
     open: new Map(
       open.map((r): [string, OpenAlertSnapshot] => [
         r.fingerprint,
-        { id: r.id, fingerprint: r.fingerprint, priority: r.priority, tier: r.tier, lastProblemSeq: Number(r.last_problem_seq) },
+        {
+          id: r.id,
+          fingerprint: r.fingerprint,
+          priority: r.priority,
+          tier: r.tier,
+          policy: r.policy,
+          silenced: r.silenced,
+          lastProblemSeq: Number(r.last_problem_seq),
+          flap: flapOf(r),
+        },
       ]),
     ),
-    lastOk: new Map(oks.map((r) => [r.fingerprint, { seq: Number(r.last_ok_seq), at: r.last_ok_at }])),
+    lastOk: new Map(
+      memory.flatMap((r) => (r.last_ok_seq === null || r.last_ok_at === null ? [] : [[r.fingerprint, { seq: Number(r.last_ok_seq), at: r.last_ok_at }] as const])),
+    ),
+    flap: new Map(
+      memory.map((r): [string, FingerprintFlapMemory] => [
+        r.fingerprint,
+        {
+          lastAlert:
+            r.last_alert_id === null
+              ? null
+              : {
+                  id: r.last_alert_id,
+                  priority: r.priority!,
+                  tier: r.tier,
+                  policy: r.policy,
+                  silenced: r.silenced ?? false,
+                  lastProblemSeq: Number(r.last_problem_seq),
+                  resolvedAt: r.resolved_at,
+                  resolvedBySource: r.resolved_via === 'source',
+                  flapCycles: r.alert_flap_cycles ?? 0,
+                },
+          cycles: r.flap_cycles.map((t) => new Date(t)),
+        },
+      ]),
+    ),
   };
 }
+
+/** A stored outcome, replayed for a retried batch: dates come back from JSON, and older batches lack the newer lists. */
+function replayedOutcome(stored: TriageOutcome): TriageOutcome {
+  return {
+    ...stored,
+    flapNotices: stored.flapNotices ?? [],
+    stabilityChecks: (stored.stabilityChecks ?? []).map((c) => ({ ...c, at: new Date(c.at) })),
+  };
+}
+
+const flapColumns = (flap: AlertFlapState | null) => ({
+  flapping_since: flap?.since ?? null,
+  flap_cycles: flap?.cycles ?? 0,
+  stable_since: flap?.stableSince ?? null,
+  stable_until: flap?.stableUntil ?? null,
+});
 
 async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
   if (plan.newAlerts.length > 0) {
     await tx.query(
       `INSERT INTO alerts (id, fingerprint, dedup_key, priority, status, host, ip, message, source, labels, tier, policy, silenced,
-                           count, first_seen_at, last_seen_at, last_problem_seq, resolved_at, resolved_by, resolved_via, updated_at)
+                           count, first_seen_at, last_seen_at, last_problem_seq, resolved_at, resolved_by, resolved_via,
+                           flapping_since, flap_cycles, stable_since, stable_until, updated_at)
        SELECT x.id, x.fingerprint, x.dedup_key, x.priority,
               CASE WHEN x.resolved_at IS NULL THEN 'firing' ELSE 'resolved' END::"AlertStatus",
               x.host, x.ip, x.message, x.source, x.labels, x.tier, x.policy, x.silenced, x.count,
               x.first_seen_at, x.last_seen_at, x.last_problem_seq, x.resolved_at, x.resolved_by,
-              CASE WHEN x.resolved_at IS NULL THEN NULL ELSE 'source' END::"ActionVia", now()
+              CASE WHEN x.resolved_at IS NULL THEN NULL ELSE 'source' END::"ActionVia",
+              x.flapping_since, x.flap_cycles, x.stable_since, x.stable_until, now()
        FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, fingerprint text, dedup_key text, priority text, host text, ip text,
               message text, source text, labels jsonb, tier text, policy text, silenced boolean, count int, first_seen_at timestamptz,
-              last_seen_at timestamptz, last_problem_seq bigint, resolved_at timestamptz, resolved_by text)) WITH ORDINALITY AS x
+              last_seen_at timestamptz, last_problem_seq bigint, resolved_at timestamptz, resolved_by text,
+              flapping_since timestamptz, flap_cycles int, stable_since timestamptz, stable_until timestamptz)) WITH ORDINALITY AS x
        ORDER BY x.ordinality`,
       [json(
         plan.newAlerts.map((a) => ({
@@ -293,6 +422,7 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
           last_problem_seq: a.lastProblemSeq,
           resolved_at: a.resolvedAt,
           resolved_by: a.resolvedBy,
+          ...flapColumns(a.flap),
         })),
       )],
   );
@@ -306,13 +436,20 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
          priority = CASE WHEN x.priority IS NOT NULL AND x.priority < a.priority THEN x.priority ELSE a.priority END,
          tier = CASE WHEN x.priority IS NOT NULL AND x.priority < a.priority THEN x.tier ELSE a.tier END,
          policy = CASE WHEN x.priority IS NOT NULL AND x.priority < a.priority THEN x.policy ELSE a.policy END,
-         status = CASE WHEN x.resolved_at IS NULL THEN a.status ELSE 'resolved' END::"AlertStatus",
-         resolved_at = COALESCE(x.resolved_at, a.resolved_at),
-         resolved_by = COALESCE(x.resolved_by, a.resolved_by),
-         resolved_via = CASE WHEN x.resolved_at IS NULL THEN a.resolved_via ELSE 'source' END::"ActionVia",
+         -- a reopened (flapping) alert fires again, or stays acknowledged if someone had taken it
+         status = CASE WHEN x.reopen THEN (CASE WHEN a.acknowledged_at IS NULL THEN 'firing' ELSE 'acknowledged' END)::"AlertStatus"
+                       WHEN x.resolved_at IS NULL THEN a.status ELSE 'resolved'::"AlertStatus" END,
+         resolved_at = CASE WHEN x.reopen THEN NULL ELSE COALESCE(x.resolved_at, a.resolved_at) END,
+         resolved_by = CASE WHEN x.reopen THEN NULL ELSE COALESCE(x.resolved_by, a.resolved_by) END,
+         resolved_via = CASE WHEN x.reopen THEN NULL WHEN x.resolved_at IS NULL THEN a.resolved_via ELSE 'source'::"ActionVia" END,
+         flapping_since = CASE WHEN x.flap THEN x.flapping_since ELSE a.flapping_since END,
+         flap_cycles = CASE WHEN x.flap THEN x.flap_cycles ELSE a.flap_cycles END,
+         stable_since = CASE WHEN x.flap THEN x.stable_since ELSE a.stable_since END,
+         stable_until = CASE WHEN x.flap THEN x.stable_until ELSE a.stable_until END,
          updated_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, count_delta int, last_seen_at timestamptz, last_problem_seq bigint,
-              priority text, tier text, policy text, resolved_at timestamptz, resolved_by text)
+              priority text, tier text, policy text, resolved_at timestamptz, resolved_by text, reopen boolean,
+              flap boolean, flapping_since timestamptz, flap_cycles int, stable_since timestamptz, stable_until timestamptz)
        WHERE a.id = x.id`,
       [json(
         plan.updates.map((u) => ({
@@ -325,6 +462,9 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
           policy: u.policy,
           resolved_at: u.resolvedAt,
           resolved_by: u.resolvedBy,
+          reopen: u.reopen,
+          flap: u.flap !== null,
+          ...flapColumns(u.flap),
         })),
       )],
   );
@@ -349,5 +489,14 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
          last_ok_at = GREATEST(fingerprint_states.last_ok_at, EXCLUDED.last_ok_at)`,
       [json(plan.okMemory.map((m) => ({ fingerprint: m.fingerprint, last_ok_seq: m.lastOkSeq, last_ok_at: m.lastOkAt })))],
   );
+  }
+  if (plan.flapMemory.length > 0) {
+    await tx.query(
+      `INSERT INTO fingerprint_states (fingerprint, last_alert_id, flap_cycles)
+       SELECT x.fingerprint, x.last_alert_id, x.flap_cycles
+       FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, last_alert_id uuid, flap_cycles jsonb)
+       ON CONFLICT (fingerprint) DO UPDATE SET last_alert_id = EXCLUDED.last_alert_id, flap_cycles = EXCLUDED.flap_cycles`,
+      [json(plan.flapMemory.map((m) => ({ fingerprint: m.fingerprint, last_alert_id: m.lastAlertId, flap_cycles: m.cycles.map((d) => d.getTime()) })))],
+    );
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SqlPool } from '../sql-pool.service';
 import { pgJson } from './alert.repository';
 
-export type NotificationKind = 'page' | 'recovery';
+export type NotificationKind = 'page' | 'recovery' | 'flapping' | 'digest';
 
 /** A notification to create; `key` makes creating it again a no-op (one send per key). */
 export interface NotificationDraft {
@@ -23,10 +23,13 @@ export interface NotificationRecord extends NotificationDraft {
   attempts: number;
   providerId: string | null;
   error: string | null;
+  createdAt: Date;
 }
 
-const COLUMNS = `id, key, alert_id AS "alertId", user_id AS "userId", channel, address, kind, status::text AS status,
-  attempts, provider_id AS "providerId", error, meta`;
+/** The record's columns, optionally qualified by a table alias (`n.`). */
+const columnsOf = (t = ''): string => `${t}id, ${t}key, ${t}alert_id AS "alertId", ${t}user_id AS "userId", ${t}channel, ${t}address, ${t}kind,
+  ${t}status::text AS status, ${t}attempts, ${t}provider_id AS "providerId", ${t}error, ${t}meta, ${t}created_at AS "createdAt"`;
+const COLUMNS = columnsOf();
 
 /** A claimed send that never reported back (its worker died) may be claimed again after this long. */
 const STALE_SENDING_SECONDS = 60;
@@ -66,12 +69,13 @@ export class NotificationRepository {
    * sender vanished mid-attempt) can be claimed, so two workers, or a retry
    * after a success, never send it twice.
    */
-  async claim(id: string): Promise<NotificationRecord | null> {
+  async claim(id: string, opts: { takeOver?: boolean } = {}): Promise<NotificationRecord | null> {
+    // takeOver: the caller knows its own earlier attempt was interrupted, so the claim is not someone else's
     const rows = await this.sql.query<NotificationRecord>(
       `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = now()
-       WHERE id = $1::uuid AND (status = 'queued' OR (status = 'sending' AND updated_at < now() - make_interval(secs => $2)))
+       WHERE id = $1::uuid AND (status = 'queued' OR (status = 'sending' AND ($3 OR updated_at < now() - make_interval(secs => $2))))
        RETURNING ${COLUMNS}`,
-      [id, STALE_SENDING_SECONDS],
+      [id, STALE_SENDING_SECONDS, opts.takeOver === true],
     );
     return rows[0] ?? null;
   }
@@ -80,7 +84,7 @@ export class NotificationRepository {
   async markSent(record: NotificationRecord, providerId: string | null, detail: Record<string, unknown>): Promise<void> {
     await this.sql.query(
       `WITH sent AS (
-         UPDATE notifications SET status = 'sent', provider_id = $2, error = NULL, updated_at = now() WHERE id = $1::uuid RETURNING alert_id
+         UPDATE notifications SET status = 'sent', provider_id = $2, error = NULL, release_at = NULL, updated_at = now() WHERE id = $1::uuid RETURNING alert_id
        )
        INSERT INTO alert_events (alert_id, type, actor, via, detail) SELECT alert_id, 'notified', $3, $4::"ActionVia", $5::jsonb FROM sent`,
       [record.id, providerId, record.userId, viaOf(record.channel), pgJson(detail)],
@@ -89,23 +93,112 @@ export class NotificationRepository {
 
   /** Not sent because it is no longer needed (the alert was acknowledged or resolved meanwhile). */
   async markSkipped(id: string, reason: string): Promise<void> {
-    await this.sql.query(`UPDATE notifications SET status = 'skipped', error = $2, updated_at = now() WHERE id = $1::uuid`, [id, reason]);
+    await this.sql.query(`UPDATE notifications SET status = 'skipped', error = $2, release_at = NULL, updated_at = now() WHERE id = $1::uuid`, [id, reason]);
   }
 
   /** A retryable failure: back to queued, to be claimed by the retry job. */
-  async release(id: string, error: string): Promise<void> {
-    await this.sql.query(`UPDATE notifications SET status = 'queued', error = $2, updated_at = now() WHERE id = $1::uuid`, [id, error]);
+  async release(id: string, error: string, opts: { uncount?: boolean } = {}): Promise<void> {
+    await this.sql.query(
+      `UPDATE notifications SET status = 'queued', error = $2, release_at = NULL, updated_at = now(),
+         attempts = CASE WHEN $3 THEN greatest(attempts - 1, 0) ELSE attempts END
+       WHERE id = $1::uuid AND status = 'sending'`,
+      [id, error, opts.uncount === true],
+    );
   }
 
   /** A final failure, and `failed` on the timeline, in one statement. */
   async markFailed(record: NotificationRecord, error: string, detail: Record<string, unknown>): Promise<void> {
     await this.sql.query(
       `WITH failed AS (
-         UPDATE notifications SET status = 'failed', error = $2, updated_at = now() WHERE id = $1::uuid RETURNING alert_id
+         UPDATE notifications SET status = 'failed', error = $2, release_at = NULL, updated_at = now() WHERE id = $1::uuid RETURNING alert_id
        )
        INSERT INTO alert_events (alert_id, type, actor, via, detail) SELECT alert_id, 'failed', $3, $4::"ActionVia", $5::jsonb FROM failed`,
       [record.id, error, record.userId, viaOf(record.channel), pgJson({ ...detail, error })],
     );
+  }
+
+  /**
+   * Holds notifications back until `releaseAt` (quiet hours, a grouping window, the SMS budget, a rate
+   * limit, a retry's backoff). Only one not yet sent (queued, claimed, or held) can be held. Waiting is not
+   * an attempt: a claimed one gets its attempt back unless `countAttempt` (a failed try waiting to retry).
+   */
+  async hold(ids: readonly string[], releaseAt: Date, reason: string, opts: { countAttempt?: boolean } = {}): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql.query(
+      `UPDATE notifications SET status = 'held', release_at = $2, error = $3, updated_at = now(),
+         attempts = CASE WHEN status = 'sending' AND NOT $4 THEN greatest(attempts - 1, 0) ELSE attempts END
+       WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'sending', 'held')`,
+      [ids, releaseAt, reason, opts.countAttempt === true],
+    );
+  }
+
+  /**
+   * Claims the held notifications of one destination that are due (release_at up to `now` plus a little
+   * slack, so one flush takes what a timer a few ms early would leave), oldest first, for one attempt at
+   * sending them together. Two flushes racing take disjoint sets. A claimed one keeps its release_at until
+   * it is sent, failed or skipped, so a flush whose worker died is taken again once its claim is stale.
+   */
+  async takeHeld(channel: string, address: string, now: Date, limit = 5000, takeOver: readonly string[] = []): Promise<NotificationRecord[]> {
+    return this.sql.query<NotificationRecord>(
+      `WITH due AS (
+         SELECT n.id FROM notifications n
+         WHERE n.channel = $1 AND n.address = $2 AND n.release_at IS NOT NULL
+           AND n.release_at <= $3::timestamptz + interval '250 milliseconds'
+           AND (n.status = 'held' OR (n.status = 'sending' AND (n.updated_at < now() - make_interval(secs => $5) OR n.id = ANY($6::uuid[]))))
+         ORDER BY n.release_at, n.created_at
+         LIMIT $4
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, updated_at = now()
+       FROM due WHERE n.id = due.id
+       RETURNING ${columnsOf('n.')}`,
+      [channel, address, now, limit, STALE_SENDING_SECONDS, takeOver],
+    );
+  }
+
+  /**
+   * When this destination next needs a flush, if ever: its earliest held notification, or, for one claimed
+   * by a flush that never finished (its worker died), the moment that claim goes stale.
+   */
+  async nextHeldAt(channel: string, address: string): Promise<Date | null> {
+    const rows = await this.sql.query<{ at: Date | null }>(
+      `SELECT min(CASE WHEN status = 'held' THEN release_at ELSE updated_at + make_interval(secs => $3) END) AS at
+       FROM notifications WHERE channel = $1 AND address = $2 AND release_at IS NOT NULL AND status IN ('held', 'sending')`,
+      [channel, address, STALE_SENDING_SECONDS],
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  /** One message carried these notifications: all sent, each with `notified` on its alert's timeline. */
+  async markSentTogether(records: readonly NotificationRecord[], providerId: string | null, detail: Record<string, unknown>): Promise<void> {
+    if (records.length === 0) return;
+    const [first] = records;
+    await this.sql.query(
+      `WITH sent AS (
+         UPDATE notifications SET status = 'sent', provider_id = $2, error = NULL, release_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[]) RETURNING alert_id
+       )
+       INSERT INTO alert_events (alert_id, type, actor, via, detail) SELECT alert_id, 'notified', $3, $4::"ActionVia", $5::jsonb FROM sent`,
+      [records.map((r) => r.id), providerId, first?.userId ?? null, viaOf(first?.channel ?? ''), pgJson(detail)],
+    );
+  }
+
+  /** One message carrying these failed for good: all failed, with `failed` on each alert's timeline. */
+  async markFailedTogether(records: readonly NotificationRecord[], error: string, detail: Record<string, unknown>): Promise<void> {
+    if (records.length === 0) return;
+    const [first] = records;
+    await this.sql.query(
+      `WITH failed AS (
+         UPDATE notifications SET status = 'failed', error = $2, release_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[]) RETURNING alert_id
+       )
+       INSERT INTO alert_events (alert_id, type, actor, via, detail) SELECT alert_id, 'failed', $3, $4::"ActionVia", $5::jsonb FROM failed`,
+      [records.map((r) => r.id), error, first?.userId ?? null, viaOf(first?.channel ?? ''), pgJson({ ...detail, error })],
+    );
+  }
+
+  /** Not sent, no longer needed (the alert was acknowledged, resolved, silenced or inhibited meanwhile). */
+  async markSkippedMany(ids: readonly string[], reason: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql.query(`UPDATE notifications SET status = 'skipped', error = $2, release_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`, [ids, reason]);
   }
 
   /** The notification the provider knows by this id (Twilio's message SID), if any. */

@@ -1,8 +1,9 @@
+import { waitFor } from '../wait-for';
 import { startTwilioStandIn, type TwilioStandIn } from './twilio-stand-in';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
 
-function post(standIn: TwilioStandIn, path: string, form: Record<string, string>, user = SID, password = 'token') {
+function post(standIn: TwilioStandIn, path: string, form: Record<string, string>, user = SID, password = 'token', signal?: AbortSignal) {
   return fetch(`${standIn.baseUrl}${path}`, {
     method: 'POST',
     headers: {
@@ -10,6 +11,7 @@ function post(standIn: TwilioStandIn, path: string, form: Record<string, string>
       authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
     },
     body: new URLSearchParams(form).toString(),
+    ...(signal ? { signal } : {}),
   });
 }
 
@@ -72,6 +74,23 @@ describe('Twilio stand-in', () => {
     for (let i = 0; i < 3; i++) statuses.push((await post(standIn, messagesPath, { To: '+1', From: '+2', Body: 'x' })).status);
     expect(statuses).toEqual([503, 503, 201]);
     expect(standIn.messages.length).toBe(before + 1);
+  });
+
+  it('holds the next replies: a client that gives up gets nothing and is marked abandoned, one that waits is answered', async () => {
+    standIn.holdNext(1, 5000);
+    standIn.holdNext(1, 150, { status: 503, body: 'late' });
+    const before = { messages: standIn.messages.length, requests: standIn.requests.length };
+    const gaveUp = await post(standIn, messagesPath, { To: '+1', From: '+2', Body: 'x' }, SID, 'token', AbortSignal.timeout(200)).catch((err: Error) => err.name);
+    expect(gaveUp).toBe('TimeoutError');
+    const abandoned = standIn.requests[before.requests]!;
+    await waitFor(() => abandoned.abandonedAt !== null, { timeoutMs: 2000, what: 'the abandoned request to be noticed' });
+    expect(abandoned.abandonedAt! - abandoned.receivedAt).toBeGreaterThanOrEqual(150);
+    expect(abandoned.abandonedAt! - abandoned.receivedAt).toBeLessThan(4000);
+    const waited = await post(standIn, messagesPath, { To: '+1', From: '+2', Body: 'x' });
+    expect([waited.status, await waited.text()]).toEqual([503, 'late']);
+    expect((await post(standIn, messagesPath, { To: '+1', From: '+2', Body: 'x' })).status).toBe(201);
+    expect(standIn.messages.length).toBe(before.messages + 1);
+    expect(standIn.requests.slice(before.requests).map((r) => r.abandonedAt === null)).toEqual([false, true, true]);
   });
 
   it('says what it waited for when messages do not come', async () => {

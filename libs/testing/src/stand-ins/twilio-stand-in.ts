@@ -25,6 +25,11 @@ export interface RecordedTwilioRequest {
   receivedAt: number;
   /** the client's port: the same port on two requests means the connection was kept alive */
   remotePort: number;
+  /**
+   * when the client closed the connection before it had a reply (it gave up waiting: a timeout), in the
+   * same clock as receivedAt; null while it waits or once it was answered
+   */
+  abandonedAt: number | null;
 }
 
 export interface RecordedMessage {
@@ -76,6 +81,13 @@ export interface TwilioStandIn {
    * handling. Pass null to remove it.
    */
   respondWith(fn: ((req: RecordedTwilioRequest) => StandInReply | undefined | Promise<StandInReply | undefined>) | null): void;
+  /**
+   * Hang: hold the reply to the next n requests for `ms`, like a Twilio that accepted the connection and
+   * stopped answering. A client that gives up meanwhile (closes the connection) gets nothing and nothing is
+   * recorded as sent (`abandonedAt` says when it left); one that waits gets `reply` after `ms`, or the normal
+   * handling without one. Taken after failNext's failures, before respondWith.
+   */
+  holdNext(n: number, ms: number, reply?: StandInReply): void;
   waitForMessages(n: number, timeoutMs?: number): Promise<RecordedMessage[]>;
   waitForCalls(n: number, timeoutMs?: number): Promise<RecordedCall[]>;
   close(): Promise<void>;
@@ -89,6 +101,8 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
   const calls: RecordedCall[] = [];
   const requests: RecordedTwilioRequest[] = [];
   const failures = new FailureQueue();
+  const holds: { remaining: number; ms: number; reply: StandInReply | undefined }[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   let responder: Parameters<TwilioStandIn['respondWith']>[0] = null;
 
   const http = await listenHttp(async (req, res) => {
@@ -106,10 +120,33 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
       authPassword: password,
       receivedAt,
       remotePort: req.socket.remotePort ?? 0,
+      abandonedAt: null,
     };
     requests.push(recorded);
+    res.once('close', () => {
+      if (!res.writableFinished) recorded.abandonedAt = preciseNow();
+    });
 
-    const forced = failures.take() ?? (responder ? await responder(recorded) : undefined);
+    const failure = failures.take();
+    if (failure) return sendReply(res, failure);
+    const hold = holds[0];
+    if (hold) {
+      if (--hold.remaining <= 0) holds.shift();
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          timers.delete(timer);
+          res.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, hold.ms);
+        timers.add(timer);
+        res.once('close', done);
+      });
+      if (recorded.abandonedAt !== null || res.destroyed) return;
+      if (hold.reply) return sendReply(res, hold.reply);
+    }
+    const forced = responder ? await responder(recorded) : undefined;
     if (forced) return sendReply(res, forced);
 
     const pathname = new URL(recorded.path, 'http://stand-in').pathname;
@@ -239,13 +276,20 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
     respondWith(fn) {
       responder = fn;
     },
+    holdNext(n, ms, reply) {
+      if (n > 0) holds.push({ remaining: n, ms, reply });
+    },
     waitForMessages(n, timeoutMs = 5000) {
       return waitFor(() => messages.length >= n && messages.slice(0, n), { timeoutMs, what: `${n} Twilio message(s), have ${messages.length}` });
     },
     waitForCalls(n, timeoutMs = 5000) {
       return waitFor(() => calls.length >= n && calls.slice(0, n), { timeoutMs, what: `${n} Twilio call(s), have ${calls.length}` });
     },
-    close: http.close,
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await http.close();
+    },
   };
 }
 
