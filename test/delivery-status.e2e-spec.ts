@@ -167,6 +167,30 @@ describe('Twilio status callback (SPEC §7)', () => {
     expect(mailsFor(host)).toHaveLength(0);
   });
 
+  it('a report that arrives before the worker stored the sid is kept and recorded once it is: the fallback still happens', async () => {
+    const host = uniqueHost();
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    let reported: number | undefined;
+    // Twilio reports "undelivered" before its API answer reaches the worker
+    twilioStandIn.respondWith(async (req) => {
+      if (!req.path.endsWith('/Messages.json') || !req.form.Body?.includes(host)) return undefined;
+      reported = (await statusCallback(sid, 'undelivered', '30003')).status;
+      return { status: 201, body: { sid, status: 'queued', to: req.form.To, from: req.form.From, body: req.form.Body, account_sid: ACCOUNT_SID } };
+    });
+    const callsBefore = twilioStandIn.calls.length;
+    try {
+      expect((await ingest.postLines(`[P1][PROBLEM][${host}][10.0.0.9][early report]`, TOKEN)).status).toBe(202);
+      const call = await waitFor(() => twilioStandIn.calls.slice(callsBefore).find((c) => c.to === ALICE), { what: 'the fallback voice call' });
+      expect(call.to).toBe(ALICE);
+    } finally {
+      twilioStandIn.respondWith(null);
+    }
+    expect(reported).toBe(200);
+    const alert = await alertOf(host);
+    expect(alert.notifications.find((n: Notification) => n.providerId === sid)).toMatchObject({ channel: 'sms', status: 'undelivered' });
+    expect(eventsOf(alert, 'failed')).toEqual([expect.objectContaining({ via: 'sms', detail: expect.objectContaining({ status: 'undelivered', errorCode: '30003', providerId: sid }) })]);
+  });
+
   it('answers 200 and does nothing for an unknown SID', async () => {
     const res = await statusCallback(`SM${'f'.repeat(32)}`, 'undelivered', '30003');
     expect(res.status).toBe(200);

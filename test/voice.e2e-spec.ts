@@ -130,7 +130,13 @@ describe('voice paging (SPEC §5, §7, §9)', () => {
 
     // call status callback: completed marks the voice page delivered
     expect((await signedPost('/api/v1/twilio/voice-status', callForm(call.sid, { CallStatus: 'completed' }))).status).toBe(200);
-    const delivered = await alertOf(host);
+    const delivered = await waitFor(
+      async () => {
+        const a = await alertOf(host);
+        return a.notifications.some((n: { providerId: string | null; status: string }) => n.providerId === call.sid && n.status === 'delivered') ? a : undefined;
+      },
+      { what: 'the call recorded as delivered' },
+    );
     expect(delivered.notifications.find((n: { providerId: string | null }) => n.providerId === call.sid)).toMatchObject({ channel: 'voice', status: 'delivered' });
   });
 
@@ -156,7 +162,14 @@ describe('voice paging (SPEC §5, §7, §9)', () => {
     const sms = smsFor(host)[0]!;
     const call = await waitFor(() => twilioStandIn.calls.find((c) => c.receivedAt > sms.receivedAt), { timeoutMs: 15_000, what: 'the voice call' });
     expect((await signedPost('/api/v1/twilio/voice-status', callForm(call.sid, { CallStatus: 'no-answer' }))).status).toBe(200);
-    const alert = await alertOf(host);
+    // the worker may not have stored the call's sid yet: the report is then recorded as soon as it has
+    const alert = await waitFor(
+      async () => {
+        const a = await alertOf(host);
+        return a.notifications.some((n: { providerId: string | null; status: string }) => n.providerId === call.sid && n.status === 'undelivered') ? a : undefined;
+      },
+      { what: 'the call recorded as undelivered' },
+    );
     expect(alert.notifications.find((n: { providerId: string | null }) => n.providerId === call.sid)).toMatchObject({ channel: 'voice', status: 'undelivered' });
     expect(alert.events.filter((e: Event) => e.type === 'failed')).toEqual([expect.objectContaining({ via: 'voice', detail: expect.objectContaining({ status: 'undelivered' }) })]);
   });

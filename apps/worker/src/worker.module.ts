@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ConfigStore, type AppEnv } from '@klaxon/config';
-import { DbModule } from '@klaxon/db';
+import { AlertRepository, DbModule, DeliveryStatusRecorder, NotificationRepository } from '@klaxon/db';
 import { KlaxonMetrics } from '@klaxon/observability';
 import { ChannelRegistry, createChannelRegistry } from '@klaxon/notify';
-import { QueueModule } from '@klaxon/queue';
+import { JobProducer, QueueModule } from '@klaxon/queue';
 import { DeliveryService } from './notify/delivery.service';
 import { DigestService } from './notify/digest.service';
 import { HostDownInhibition } from './notify/host-down-inhibition.service';
@@ -41,6 +41,12 @@ export class WorkerModule {
         PagingService,
         DigestService,
         SilenceEndService,
+        {
+          provide: DeliveryStatusRecorder,
+          useFactory: (notifications: NotificationRepository, alerts: AlertRepository, producer: JobProducer) =>
+            new DeliveryStatusRecorder(notifications, alerts, producer, deps.logger),
+          inject: [NotificationRepository, AlertRepository, JobProducer],
+        },
         NotifyProcessor,
       ],
     };

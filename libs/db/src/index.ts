@@ -13,3 +13,4 @@ export * from './repositories/sms-reply.repository';
 export * from './repositories/schedule-override.repository';
 export * from './domain';
 export { applyMigrations, ensureDatabase, MigrationError } from './migrations';
+export * from './delivery/delivery-status.recorder';

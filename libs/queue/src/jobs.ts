@@ -31,6 +31,8 @@ export const JobName = {
   silenceEnded: 'silence-ended',
   /** the provider reported a sent page undelivered (Twilio status callback): fall back to the next contact method */
   deliveryFailed: 'delivery-failed',
+  /** a provider's delivery report arrived before the worker stored the message's sid: record it once the sid is known */
+  deliveryStatus: 'delivery-status',
   /** a step's voiceAfter ran out with nobody acknowledging: call the step's people (SPEC §5) */
   voiceCall: 'voice-call',
   /** a medium step's smsAfter ran out with nobody acknowledging: text the step's people (SPEC §5) */
@@ -92,6 +94,14 @@ export interface DeliveryFailedPayload {
   notificationId: string;
 }
 
+/** A final delivery report for a provider id Klaxon had not stored yet; looked for again until `until` (epoch ms). */
+export interface DeliveryStatusPayload {
+  providerId: string;
+  status: 'delivered' | 'undelivered' | 'failed';
+  errorCode: string | null;
+  until: number;
+}
+
 /** The step whose people are called; the job id is voiceCallJobId(alertId, round, step). */
 export type VoiceCallPayload = PageAlertPayload;
 
@@ -144,6 +154,7 @@ export interface JobPayloads {
   [JobName.escalateAlert]: EscalateAlertPayload;
   [JobName.silenceEnded]: { silenceId: string };
   [JobName.deliveryFailed]: DeliveryFailedPayload;
+  [JobName.deliveryStatus]: DeliveryStatusPayload;
   [JobName.voiceCall]: VoiceCallPayload;
   [JobName.smsAfter]: SmsAfterPayload;
   [JobName.flushHeld]: FlushHeldPayload;

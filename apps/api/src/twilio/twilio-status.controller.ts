@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import twilio from 'twilio';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
+import { DeliveryStatusRecorder } from '@klaxon/db';
 import { LOGGER } from '../app-tokens';
-import { DeliveryStatusService } from './delivery-status.service';
 import { formParams, signedByTwilio, twilioSid } from './twilio-signature';
 
 export const TWILIO_STATUS_PATH = '/api/v1/twilio/status';
@@ -13,7 +13,7 @@ export const TWILIO_STATUS_PATH = '/api/v1/twilio/status';
 @Controller('api/v1/twilio')
 export class TwilioStatusController {
   constructor(
-    private readonly statuses: DeliveryStatusService,
+    private readonly statuses: DeliveryStatusRecorder,
     @Inject(APP_ENV) private readonly env: AppEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}

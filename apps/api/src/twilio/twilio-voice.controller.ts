@@ -2,8 +2,8 @@ import { BadRequestException, Controller, ForbiddenException, Headers, HttpCode,
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
+import { DeliveryStatusRecorder } from '@klaxon/db';
 import { LOGGER } from '../app-tokens';
-import { DeliveryStatusService } from './delivery-status.service';
 import { formParams, signedByTwilio, twilioSid } from './twilio-signature';
 import { TWILIO_VOICE_PATH, VoiceCallService } from './voice-call.service';
 
@@ -17,7 +17,7 @@ export const TWILIO_VOICE_STATUS_PATH = '/api/v1/twilio/voice-status';
 export class TwilioVoiceController {
   constructor(
     private readonly voice: VoiceCallService,
-    private readonly statuses: DeliveryStatusService,
+    private readonly statuses: DeliveryStatusRecorder,
     @Inject(APP_ENV) private readonly env: AppEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}

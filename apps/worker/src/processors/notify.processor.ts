@@ -2,7 +2,8 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit }
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
-import { JobName, NOTIFY_QUEUE, QueueName, startQueueWorker, type TypedJob } from '@klaxon/queue';
+import { DeliveryStatusRecorder } from '@klaxon/db';
+import { JobName, NOTIFY_QUEUE, QueueName, startQueueWorker, type DeliveryStatusPayload, type TypedJob } from '@klaxon/queue';
 import { DeliveryService } from '../notify/delivery.service';
 import { DigestService } from '../notify/digest.service';
 import { PagingService } from '../notify/paging.service';
@@ -15,6 +16,7 @@ const HANDLES = [
   JobName.retryNotification,
   JobName.escalateAlert,
   JobName.deliveryFailed,
+  JobName.deliveryStatus,
   JobName.voiceCall,
   JobName.smsAfter,
   JobName.flushHeld,
@@ -33,6 +35,7 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
     private readonly delivery: DeliveryService,
     private readonly silenceEnd: SilenceEndService,
     private readonly digests: DigestService,
+    private readonly statuses: DeliveryStatusRecorder,
     @Inject(APP_ENV) private readonly env: AppEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -66,6 +69,8 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
         return this.paging.escalate(job.data);
       case JobName.deliveryFailed:
         return this.delivery.fallBackAfterDeliveryFailure(job.data.notificationId);
+      case JobName.deliveryStatus:
+        return this.recordParkedStatus(job.data);
       case JobName.voiceCall:
         return this.paging.late('voice', job.data);
       case JobName.smsAfter:
@@ -87,6 +92,13 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
         throw new Error(`no handler for ${(unknown as TypedJob).name}`);
       }
     }
+  }
+
+  /** A delivery report that came before its sid was stored: thrown back (BullMQ retries with backoff) until the sid is there or the report is too old. */
+  private async recordParkedStatus(payload: DeliveryStatusPayload): Promise<void> {
+    if ((await this.statuses.recordParked(payload)) !== 'unknown') return;
+    if (Date.now() < payload.until) throw new Error(`no notification has provider id ${payload.providerId} yet; looking again`);
+    this.logger.info({ providerId: payload.providerId, status: payload.status }, 'delivery report for a provider id Klaxon never stored: dropped');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
