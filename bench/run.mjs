@@ -1124,8 +1124,8 @@ async function main() {
   if (opts.prof) {
     profDir = join(ROOT, 'bench/results', `prof-${results.startedAt.replace(/[:.]/g, '-')}`);
     mkdirSync(profDir, { recursive: true });
-    results.notes.push(`--prof: api and worker ran under node --prof (slower); V8 logs in ${relative(ROOT, profDir)}`);
-    log(`--prof: V8 logs in ${relative(ROOT, profDir)}; read with node --prof-process <file>`);
+    results.notes.push(`--prof: api and worker ran under node --cpu-prof (slower); profiles in ${relative(ROOT, profDir)}`);
+    log(`--prof: CPU profiles in ${relative(ROOT, profDir)} at the end; summarise with node bench/lib/cpuprofile-top.mjs <file>`);
   }
   if (['p0', 'storm', 'scale'].some((p) => opts.phases.includes(p))) {
     twilio = await startTwilioStandIn();

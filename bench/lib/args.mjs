@@ -77,8 +77,8 @@ Options:
   --max-time <s>              hard cap for the whole run; phases that would not fit are skipped (default 480)
   --database-url <url>        admin connection (default postgresql://postgres@127.0.0.1:5432/postgres)
   --redis-url <url>           (default redis://127.0.0.1:6379)
-  --prof                      run api and worker under node --prof; V8 logs go to bench/results/prof-<time>/
-                              (read with: node --prof-process <file>); slows them down, figures not comparable
+  --prof                      run api and worker under node --cpu-prof; .cpuprofile files go to bench/results/prof-<time>/
+                              (summarise: node bench/lib/cpuprofile-top.mjs <file>); slows them down, figures not comparable
   --out <file>                JSON result path (default bench/results/<timestamp>.json)
   --help`;
 

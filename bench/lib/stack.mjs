@@ -83,7 +83,7 @@ class KlaxonProcess {
   constructor(role, index, root, env, profDir) {
     this.role = role;
     this.name = index === undefined ? role : `${role}-${index}`;
-    const nodeArgs = profDir ? ['--prof', '--no-logfile-per-isolate', `--logfile=${join(profDir, `${this.name}.v8.log`)}`] : [];
+    const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${this.name}.cpuprofile`] : [];
     this.lines = [];
     this.problemLines = [];
     this.problems = 0;

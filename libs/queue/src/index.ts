@@ -1,4 +1,5 @@
 export * from './jobs';
+export { toQueuedAlert } from './queued-alert';
 export { JobProducer, DURABLE_JOB_OPTIONS, cappedExponentialBackoff } from './job-producer';
 export { createRedisConnection } from './redis-connection';
 export { IngestBatcher, IngestBackedUpError, type BatcherOptions } from './ingest-batcher';

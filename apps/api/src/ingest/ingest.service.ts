@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { ParsedBody, Rejection } from '@klaxon/alert-format';
 import { ConfigStore, findIntegrationByToken } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
-import { IngestBatcher, QueueName, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
+import { IngestBatcher, QueueName, toQueuedAlert, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
 import { LOGGER } from '../app-tokens';
 
 export type IngestEndpoint = 'lines' | 'alertmanager' | 'open-falcon';
@@ -51,10 +51,9 @@ export class IngestService {
     const alerts: QueuedAlert[] = new Array(body.alerts.length);
     const ids: string[] = new Array(body.alerts.length);
     for (let i = 0; i < body.alerts.length; i++) {
-      const alert = body.alerts[i]!;
       const id = randomUUID();
       ids[i] = id;
-      alerts[i] = { ...alert, id, seq: 0, receivedAt, integration, source: alert.source ?? integration };
+      alerts[i] = toQueuedAlert(body.alerts[i]!, id, receivedAt, integration);
     }
     const rejected: QueuedRejection[] = body.rejected.map((r) => ({
       receivedAt,

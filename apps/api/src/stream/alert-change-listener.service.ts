@@ -157,7 +157,8 @@ export class AlertChangeListener implements OnModuleInit, OnApplicationShutdown 
   }
 
   private dispatch(msg: Notification): void {
-    if (msg.channel !== ALERT_CHANGES_CHANNEL) return;
+    // during a storm every triaged alert notifies: with no stream open, not even the payload is parsed
+    if (msg.channel !== ALERT_CHANGES_CHANNEL || this.handlers.size === 0) return;
     const change = parseAlertChange(msg.payload);
     if (!change) return;
     for (const handler of [...this.handlers]) {

@@ -18,10 +18,17 @@ export interface TriageBatchResult {
 /**
  * JSON for a jsonb parameter. PostgreSQL refuses NUL and lone UTF-16
  * surrogates in jsonb; one such character would fail the whole batch on every
- * retry, so they become U+FFFD here, whatever got past the parsers.
+ * retry, so they become U+FFFD here, whatever got past the parsers. A
+ * triage batch of 250 alerts is stringified once without a replacer (the
+ * replacer cost a tenth of the worker's CPU) unless it holds a \u escape.
  */
-export const pgJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.toWellFormed().replaceAll('\u0000', '\uFFFD') : v));
+export const pgJson = (value: unknown): string => {
+  // JSON.stringify writes both (and only those and other control characters) as \u escapes: without
+  // one, the plain, fast stringify is already right; with one, the replacer makes each string safe
+  const plain = JSON.stringify(value);
+  if (plain === undefined || !plain.includes('\\u')) return plain;
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.toWellFormed().replaceAll('\u0000', '\uFFFD') : v));
+};
 const json = pgJson;
 
 @Injectable()
