@@ -46,10 +46,11 @@ class EventStream {
     private readonly controller: AbortController,
   ) {}
 
-  static async open(cookie: string | null): Promise<EventStream> {
+  static async open(cookie: string | null, bearer?: string): Promise<EventStream> {
     const controller = new AbortController();
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (cookie) headers.cookie = cookie;
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
     const response = await fetch(`${stack.baseUrl}/api/v1/stream`, { headers, signal: controller.signal });
     const stream = new EventStream(response, controller);
     streams.push(stream);
@@ -206,6 +207,31 @@ describe('GET /api/v1/stream', () => {
       `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'klaxon-api-stream' AND datname = current_database()`,
     );
     expect(Number(listeners[0]!.n)).toBe(1);
+  });
+
+  it('ends a stream once its session is signed out or its API token revoked (re-checked every 10 s); others keep theirs', async () => {
+    const other = new TestClient(stack.baseUrl);
+    expect((await other.login('alice', TEST_PASSWORD)).status).toBe(200);
+    const cookie = other.sessionCookie;
+    const made = await ui.request('POST', '/api/v1/tokens', { body: { name: 'stream script' } });
+    expect(made.status).toBe(201);
+    const { token, item } = made.body as { token: string; item: { id: string } };
+    const leaving = await EventStream.open(cookie);
+    const scripted = await EventStream.open(null, token);
+    const staying = await EventStream.open(ui.sessionCookie);
+    expect([leaving.response.status, scripted.response.status, staying.response.status]).toEqual([200, 200, 200]);
+
+    expect((await other.request('POST', '/api/v1/auth/logout')).status).toBeLessThan(300);
+    expect((await ui.request('DELETE', `/api/v1/tokens/${item.id}`)).status).toBe(200);
+    await waitFor(() => leaving.ended && scripted.ended, { what: 'the signed-out and the revoked streams to be ended by the server', timeoutMs: 20_000 });
+    expect((await EventStream.open(cookie)).response.status).toBe(401);
+    expect((await EventStream.open(null, token)).response.status).toBe(401);
+
+    const host = `after-logout-${tag()}`;
+    await post(`[P2][PROBLEM][${host}][][still live]`);
+    await staying.next('the event on the other session', (e) => e.data.host === host);
+    expect(staying.ended).toBe(false);
+    staying.close();
   });
 
   it('keeps streaming after the LISTEN connection drops (reconnects with backoff)', async () => {

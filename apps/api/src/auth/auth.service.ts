@@ -73,6 +73,12 @@ export class AuthService {
     return { user, expiresAt: session.expiresAt, renewed: session.expiresAt.getTime() === slideTo.getTime() };
   }
 
+  /** Whether the session still stands (not signed out, not expired, its user still allowed in), without sliding it. */
+  async sessionStands(token: string): Promise<boolean> {
+    const userId = await this.sessions.liveUser(sessionTokenHash(this.env.session.secret, token), new Date());
+    return userId !== null && this.publicUser(userId) !== null;
+  }
+
   /**
    * The user as the API shows them, or null when they may not act through it
    * (not in the config, or without a passwordHash: SPEC §6), for sessions and

@@ -13,7 +13,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** How the caller proved who they are: a session cookie (the UI) or a personal API token (a script). */
 export type AuthVia = 'web' | 'api';
 
-export type AuthenticatedRequest = FastifyRequest & { user: SignedInUser; authVia: AuthVia };
+export type AuthenticatedRequest = FastifyRequest & {
+  user: SignedInUser;
+  authVia: AuthVia;
+  /** Whether the credential the request came with still holds (for long-lived responses: the event stream). */
+  stillAuthorized: () => Promise<boolean>;
+};
 
 /**
  * Needs a signed-in user: a session cookie, or `Authorization: Bearer <personal
@@ -46,6 +51,7 @@ export class SessionGuard implements CanActivate {
       if (!user) throw new UnauthorizedException('the API token is not valid (unknown or revoked)');
       req.user = user;
       req.authVia = 'api';
+      req.stillAuthorized = async () => (await this.apiTokens.authenticate(bearer)) !== null;
       return true;
     }
     const token = req.cookies?.[SESSION_COOKIE];
@@ -58,6 +64,7 @@ export class SessionGuard implements CanActivate {
     }
     req.user = session.user;
     req.authVia = 'web';
+    req.stillAuthorized = () => this.auth.sessionStands(token);
     return true;
   }
 }

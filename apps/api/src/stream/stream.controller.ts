@@ -10,6 +10,8 @@ import { AlertChangeListener, type AlertChange } from './alert-change-listener.s
 
 export const PING_INTERVAL_MS = 25_000;
 export const RETRY_MS = 3_000;
+/** How often an open stream checks that its session or API token still holds; signed out or revoked, it is ended. */
+export const RECHECK_MS = 10_000;
 /** A client this far behind (not reading) is cut off; its EventSource reconnects and the UI re-reads the list. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -21,7 +23,8 @@ export function sseFrame(change: AlertChange): string {
 /**
  * `GET /api/v1/stream` (SPEC §10): server-sent events of alerts opened,
  * changed and resolved, for signed-in users. The response is written to the
- * raw Node response (the reply is hijacked) and lives until the client goes.
+ * raw Node response (the reply is hijacked) and lives until the client goes
+ * or its credential stops holding (signed out, expired, token revoked).
  */
 @Controller('api/v1/stream')
 @UseGuards(SessionGuard)
@@ -66,6 +69,18 @@ export class StreamController implements OnModuleDestroy {
     const unsubscribe = this.changes.subscribe((change) => send(sseFrame(change)));
     const ping = setInterval(() => send(': ping\n\n'), PING_INTERVAL_MS);
     ping.unref();
+    // The browser reconnects an ended stream at once; the new request's 401 then signs the UI out.
+    const recheck = setInterval(() => {
+      req.stillAuthorized().then(
+        (stands) => {
+          if (stands || res.writableEnded) return;
+          this.logger.info({ user: req.user.id, via: req.authVia }, 'event stream ended: its session or API token no longer holds');
+          res.end();
+        },
+        (err: unknown) => this.logger.warn({ err }, 'could not re-check an event stream\'s session; keeping it open'),
+      );
+    }, RECHECK_MS);
+    recheck.unref();
     this.open.add(res);
     this.gauge.inc();
 
@@ -74,6 +89,7 @@ export class StreamController implements OnModuleDestroy {
       if (cleaned) return;
       cleaned = true;
       clearInterval(ping);
+      clearInterval(recheck);
       unsubscribe();
       this.open.delete(res);
       this.gauge.dec();

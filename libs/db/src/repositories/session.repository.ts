@@ -23,6 +23,12 @@ export class SessionRepository {
     return { userId: row.userId, expiresAt: row.expiresAt };
   }
 
+  /** The user of the live session for this token hash, without touching it (an open event stream is not activity). */
+  async liveUser(tokenHash: string, now: Date): Promise<string | null> {
+    const row = await this.prisma.session.findUnique({ where: { id: tokenHash }, select: { userId: true, expiresAt: true } });
+    return row && row.expiresAt > now ? row.userId : null;
+  }
+
   async delete(tokenHash: string): Promise<void> {
     await this.prisma.session.deleteMany({ where: { id: tokenHash } });
   }
