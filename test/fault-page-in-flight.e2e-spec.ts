@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  onePersonConfigYaml,
   TEST_PASSWORD,
   TestClient,
   alertDetailOf,
@@ -44,22 +45,17 @@ beforeAll(async () => {
   const hash = await testPasswordHash();
   stack = await startKlaxon({
     databaseUrl: dbUrl,
-    configYaml: `
+    configYaml: onePersonConfigYaml({
+      token: TOKEN,
+      phone: ALICE,
+      alice: `role: admin, passwordHash: "${hash}"`,
+      head: `
 tiers:
   high: { priorities: [P1], channels: [sms], escalate: true, quietHours: ignore, groupWindow: 0s }
 delivery: { attempts: 3, backoff: 500ms }
 smsBudget: { max: 100000, per: 1m }
-users:
-  - { id: alice, name: Alice, role: admin, passwordHash: "${hash}", phone: "${ALICE}" }
-escalationPolicies:
-  - id: ops
-    steps:
-      - { notify: [user:alice] }
-routes:
-  - policy: ops
-integrations:
-  - { id: monitoring, token: ${TOKEN} }
 `,
+    }),
     env: twilioEnv(twilio),
   });
   ingest = new TestClient(stack.baseUrl);

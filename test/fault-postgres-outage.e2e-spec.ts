@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  onePersonConfigYaml,
   TestClient,
   queryRows,
   startKlaxon,
@@ -37,21 +38,15 @@ beforeAll(async () => {
   dbUrl = await pg.createDatabase();
   stack = await startKlaxon({
     databaseUrl: dbUrl,
-    configYaml: `
+    configYaml: onePersonConfigYaml({
+      token: TOKEN,
+      phone: ALICE,
+      head: `
 tiers:
   high: { priorities: [P1], channels: [sms], escalate: true, quietHours: ignore, groupWindow: 0s }
 smsBudget: { max: 100000, per: 1m }
-users:
-  - { id: alice, name: Alice, phone: "${ALICE}" }
-escalationPolicies:
-  - id: ops
-    steps:
-      - { notify: [user:alice] }
-routes:
-  - policy: ops
-integrations:
-  - { id: monitoring, token: ${TOKEN} }
 `,
+    }),
     env: twilioEnv(twilio),
   });
   ingest = new TestClient(stack.baseUrl);

@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TRIAGE_QUEUES } from '@klaxon/queue';
 import {
+  onePersonConfigYaml,
   TestClient,
   createTestDatabase,
   queryRows,
@@ -43,21 +44,15 @@ beforeAll(async () => {
   [redis, db, twilio] = await Promise.all([startPrivateRedis({ appendOnly: true }), createTestDatabase(), startTwilioStandIn()]);
   stack = await startKlaxon({
     databaseUrl: db.url,
-    configYaml: `
+    configYaml: onePersonConfigYaml({
+      token: TOKEN,
+      phone: ALICE,
+      head: `
 tiers:
   critical: { priorities: [P0], channels: [sms], escalate: true, quietHours: ignore, groupWindow: 0s }
 smsBudget: { max: 100000, per: 1m }
-users:
-  - { id: alice, name: Alice, phone: "${ALICE}" }
-escalationPolicies:
-  - id: ops
-    steps:
-      - { notify: [user:alice] }
-routes:
-  - policy: ops
-integrations:
-  - { id: monitoring, token: ${TOKEN} }
 `,
+    }),
     env: { ...twilioEnv(twilio), REDIS_URL: redis.url },
   });
   ingest = new TestClient(stack.baseUrl);

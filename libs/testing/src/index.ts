@@ -3,7 +3,7 @@ export { freePort } from './free-port';
 export { testEnv } from './test-env';
 export { createTestDatabase, queryRows, type TestDatabase } from './test-database';
 export { startKlaxon, deleteRedisKeys, type KlaxonStack, type KlaxonProcess, type StackOptions } from './klaxon-processes';
-export { testConfigYaml, testPasswordHash, TEST_INGEST_TOKEN, TEST_FALCON_TOKEN, TEST_PASSWORD } from './test-config';
+export { onePersonConfigYaml, testConfigYaml, testPasswordHash, TEST_INGEST_TOKEN, TEST_FALCON_TOKEN, TEST_PASSWORD } from './test-config';
 export { TestClient } from './http-client';
 export { startTwilioStandIn, twilioError, type TwilioStandIn, type RecordedMessage, type RecordedCall, type RecordedTwilioRequest } from './stand-ins/twilio-stand-in';
 export { startSmtpStandIn, type SmtpStandIn, type ReceivedMail } from './stand-ins/smtp-stand-in';

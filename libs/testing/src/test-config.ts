@@ -57,3 +57,24 @@ integrations:
     token: ${TEST_FALCON_TOKEN}
 ${extra}`;
 }
+
+/**
+ * The smallest paging config: alice alone on call (one policy, one route) and
+ * one integration. `head` comes first (tiers, delivery, budgets: what the test
+ * is about); `alice` adds fields to her entry (e.g. a password hash to sign in).
+ */
+export function onePersonConfigYaml(options: { token: string; phone: string; head: string; alice?: string }): string {
+  return `
+${options.head.trim()}
+users:
+  - { id: alice, name: Alice, ${options.alice ? `${options.alice}, ` : ''}phone: "${options.phone}" }
+escalationPolicies:
+  - id: ops
+    steps:
+      - { notify: [user:alice] }
+routes:
+  - policy: ops
+integrations:
+  - { id: monitoring, token: ${options.token} }
+`;
+}
