@@ -42,6 +42,9 @@ export class JobProducer {
 
   async enqueueMany<J extends JobName>(queue: QueueName, name: J, items: { payload: JobPayloads[J]; options?: JobsOptions }[]): Promise<void> {
     if (items.length === 0) return;
+    // one job (an ingest flush usually makes one per lane): a plain add, without the MULTI
+    // transaction addBulk wraps its jobs in (its ioredis pipeline copies every Lua script onto itself)
+    if (items.length === 1) return this.enqueue(queue, name, items[0]!.payload, items[0]!.options);
     await this.queue(queue).addBulk(items.map((item) => ({ name, data: item.payload, opts: { ...DURABLE_JOB_OPTIONS, ...item.options } })));
   }
 
