@@ -10,6 +10,7 @@ import { DigestService } from './notify/digest.service';
 import { HostDownInhibition } from './notify/host-down-inhibition.service';
 import { PagingService } from './notify/paging.service';
 import { SilenceEndService } from './notify/silence-end.service';
+import { HousekeepingService } from './maintenance/housekeeping.service';
 import { NotifyProcessor } from './processors/notify.processor';
 import { TriageProcessor } from './processors/triage.processor';
 import { AlertClassifier } from './triage/alert-classifier';
@@ -41,6 +42,7 @@ export class WorkerModule {
         PagingService,
         DigestService,
         SilenceEndService,
+        HousekeepingService,
         {
           provide: DeliveryStatusRecorder,
           useFactory: (notifications: NotificationRepository, alerts: AlertRepository, producer: JobProducer) =>

@@ -4,6 +4,7 @@ export { SqlPool, type SqlExecutor } from './sql-pool.service';
 export * from './repositories/api-token.repository';
 export * from './repositories/alert.repository';
 export * from './repositories/notification.repository';
+export * from './repositories/housekeeping.repository';
 export * from './repositories/noise.repository';
 export * from './repositories/rejected-input.repository';
 export * from './repositories/reply-code.repository';

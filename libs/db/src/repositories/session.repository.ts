@@ -32,9 +32,4 @@ export class SessionRepository {
   async delete(tokenHash: string): Promise<void> {
     await this.prisma.session.deleteMany({ where: { id: tokenHash } });
   }
-
-  async deleteExpired(now: Date): Promise<number> {
-    const { count } = await this.prisma.session.deleteMany({ where: { expiresAt: { lte: now } } });
-    return count;
-  }
 }

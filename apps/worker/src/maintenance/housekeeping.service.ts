@@ -1,0 +1,84 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { APP_ENV, type AppEnv } from '@klaxon/config';
+import { HousekeepingRepository } from '@klaxon/db';
+import { REDIS } from '@klaxon/queue';
+import { LOGGER } from '../worker-tokens';
+
+/** How often the tables that only grow are pruned; one worker does it each time. */
+export const HOUSEKEEPING_EVERY_MS = 15 * 60_000;
+/**
+ * Applied triage batch ids are kept 7 days: a triage job retries for about 3 h
+ * (DURABLE_JOB_OPTIONS), and a failed one retried by hand within a week is
+ * still recognised as applied.
+ */
+export const TRIAGE_BATCH_RETENTION_MS = 7 * 24 * 3600_000;
+
+/**
+ * Keeps PostgreSQL from growing without bound: applied triage batch ids (one
+ * row per ingest flush) and expired sessions, at startup and every 15 minutes.
+ * A Redis key taken with NX makes one worker of many do it each time.
+ */
+@Injectable()
+export class HousekeepingService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  /** ends a wait for the Redis connection (at shutdown) */
+  private stopWaiting: (() => void) | null = null;
+
+  constructor(
+    private readonly housekeeping: HousekeepingRepository,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_ENV) private readonly env: AppEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      this.running ??= this.runOnce().finally(() => (this.running = null));
+    };
+    tick();
+    this.timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.stopWaiting?.();
+    await this.running;
+  }
+
+  /** Prunes once, unless another worker did within the interval; never throws (the next tick tries again). */
+  async runOnce(now = new Date()): Promise<void> {
+    try {
+      // at startup the connection may still be opening (commands are not queued offline)
+      if (!(await this.redisReady())) return;
+      const mine = await this.redis.set(`${this.env.redis.queuePrefix}:housekeeping`, String(now.getTime()), 'PX', HOUSEKEEPING_EVERY_MS - 5_000, 'NX');
+      if (mine === null) return;
+      const batches = await this.housekeeping.pruneTriageBatches(new Date(now.getTime() - TRIAGE_BATCH_RETENTION_MS));
+      const sessions = await this.housekeeping.pruneExpiredSessions(now);
+      if (batches + sessions > 0) this.logger.info({ triageBatches: batches, sessions }, 'housekeeping: pruned old rows');
+    } catch (err) {
+      this.logger.warn({ err }, 'housekeeping failed; will try again');
+    }
+  }
+
+  private redisReady(): Promise<boolean> {
+    if (this.redis.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ready: boolean) => {
+        clearTimeout(timeout);
+        this.redis.off('ready', onReady);
+        this.stopWaiting = null;
+        resolve(ready);
+      };
+      const onReady = () => done(true);
+      const timeout = setTimeout(() => done(false), HOUSEKEEPING_EVERY_MS / 2);
+      timeout.unref();
+      this.redis.once('ready', onReady);
+      this.stopWaiting = () => done(false);
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { SqlPool } from '../sql-pool.service';
+
+/** Most rows one pruning statement deletes: short statements keep locks and WAL bursts small while triage runs. */
+const CHUNK = 5000;
+
+/**
+ * Deletes what only needs keeping for a while: applied triage batch ids (they
+ * make a retried job a no-op, so they must outlive any retry) and expired
+ * sessions. Each call deletes in chunks until nothing older is left.
+ */
+@Injectable()
+export class HousekeepingRepository {
+  constructor(private readonly sql: SqlPool) {}
+
+  async pruneTriageBatches(processedBefore: Date): Promise<number> {
+    return this.inChunks(
+      `DELETE FROM triage_batches WHERE id IN (SELECT id FROM triage_batches WHERE processed_at < $1 LIMIT ${CHUNK}) RETURNING 1`,
+      [processedBefore],
+    );
+  }
+
+  async pruneExpiredSessions(now: Date): Promise<number> {
+    return this.inChunks(`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT ${CHUNK}) RETURNING 1`, [now]);
+  }
+
+  private async inChunks(sql: string, params: unknown[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = (await this.sql.query(sql, params)).length;
+      total += deleted;
+      if (deleted < CHUNK) return total;
+    }
+  }
+}
