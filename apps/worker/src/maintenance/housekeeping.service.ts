@@ -16,8 +16,16 @@ export const HOUSEKEEPING_EVERY_MS = 15 * 60_000;
 export const TRIAGE_BATCH_RETENTION_MS = 7 * 24 * 3600_000;
 
 /**
+ * A fingerprint's memory (newest OK, flap cycles) is kept 7 days after it went
+ * quiet: far beyond any reordering of queued reports (retries last about 3 h)
+ * and any flap window.
+ */
+export const QUIET_FINGERPRINT_RETENTION_MS = 7 * 24 * 3600_000;
+
+/**
  * Keeps PostgreSQL from growing without bound: applied triage batch ids (one
- * row per ingest flush) and expired sessions, at startup and every 15 minutes.
+ * row per ingest flush), the memory of fingerprints quiet for a week, and
+ * expired sessions, at startup and every 15 minutes.
  * A Redis key taken with NX makes one worker of many do it each time.
  */
 @Injectable()
@@ -58,8 +66,9 @@ export class HousekeepingService implements OnApplicationBootstrap, OnApplicatio
       const mine = await this.redis.set(`${this.env.redis.queuePrefix}:housekeeping`, String(now.getTime()), 'PX', HOUSEKEEPING_EVERY_MS - 5_000, 'NX');
       if (mine === null) return;
       const batches = await this.housekeeping.pruneTriageBatches(new Date(now.getTime() - TRIAGE_BATCH_RETENTION_MS));
+      const fingerprints = await this.housekeeping.pruneQuietFingerprints(new Date(now.getTime() - QUIET_FINGERPRINT_RETENTION_MS));
       const sessions = await this.housekeeping.pruneExpiredSessions(now);
-      if (batches + sessions > 0) this.logger.info({ triageBatches: batches, sessions }, 'housekeeping: pruned old rows');
+      if (batches + fingerprints + sessions > 0) this.logger.info({ triageBatches: batches, fingerprints, sessions }, 'housekeeping: pruned old rows');
     } catch (err) {
       this.logger.warn({ err }, 'housekeeping failed; will try again');
     }

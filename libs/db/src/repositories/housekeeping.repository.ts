@@ -6,8 +6,8 @@ const CHUNK = 5000;
 
 /**
  * Deletes what only needs keeping for a while: applied triage batch ids (they
- * make a retried job a no-op, so they must outlive any retry) and expired
- * sessions. Each call deletes in chunks until nothing older is left.
+ * make a retried job a no-op, so they must outlive any retry), the memory of
+ * fingerprints long quiet, and expired sessions. Each call deletes in chunks until nothing older is left.
  */
 @Injectable()
 export class HousekeepingRepository {
@@ -17,6 +17,23 @@ export class HousekeepingRepository {
     return this.inChunks(
       `DELETE FROM triage_batches WHERE id IN (SELECT id FROM triage_batches WHERE processed_at < $1 LIMIT ${CHUNK}) RETURNING 1`,
       [processedBefore],
+    );
+  }
+
+  /**
+   * Per-fingerprint memory (the newest OK, flap history) of fingerprints quiet
+   * since `quietSince`: no open alert, no OK since then, and their last alert
+   * resolved before then. A fingerprint seen again starts afresh, as a new one.
+   */
+  async pruneQuietFingerprints(quietSince: Date): Promise<number> {
+    return this.inChunks(
+      `DELETE FROM fingerprint_states WHERE fingerprint IN (
+         SELECT s.fingerprint FROM fingerprint_states AS s LEFT JOIN alerts AS last ON last.id = s.last_alert_id
+         WHERE (s.last_ok_at IS NULL OR s.last_ok_at < $1)
+           AND (last.id IS NULL OR (last.status = 'resolved' AND last.resolved_at < $1))
+           AND NOT EXISTS (SELECT 1 FROM alerts AS a WHERE a.fingerprint = s.fingerprint AND a.status <> 'resolved')
+         LIMIT ${CHUNK}) RETURNING 1`,
+      [quietSince],
     );
   }
 
