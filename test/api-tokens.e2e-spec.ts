@@ -7,8 +7,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
+  launchChromium,
   TEST_PASSWORD,
   TestClient,
   alertDetailOf,
@@ -23,17 +24,6 @@ import {
 
 jest.setTimeout(90_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const INGEST = 'api-token-test-ingest-0123456789';
 
 let db: TestDatabase;
@@ -57,7 +47,6 @@ async function makeToken(client: TestClient, name: string): Promise<{ token: str
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test installs it)`);
   if (!existsSync(resolve(__dirname, '../apps/web/dist/index.html'))) throw new Error('apps/web/dist is missing: run `npm run build` in apps/web');
   db = await createTestDatabase();
   const hash = await testPasswordHash();
@@ -76,7 +65,7 @@ integrations:
   - { id: monitoring, token: ${INGEST} }
 `,
     }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+    launchChromium(),
   ]);
   alice = new TestClient(stack.baseUrl);
   carol = new TestClient(stack.baseUrl);

@@ -11,8 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
+  launchChromium,
   TEST_PASSWORD,
   TestClient,
   alertDetailOf,
@@ -31,17 +32,6 @@ import {
 
 jest.setTimeout(90_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const TOKEN = 'web-ui-test-token-0123456789';
 const SESSION_COOKIE = 'klaxon_session';
 const SCREENSHOTS = process.env.KLAXON_SCREENSHOTS === '1' ? resolve(__dirname, '../docs/screenshots') : null;
@@ -94,7 +84,6 @@ function rawGet(path: string): Promise<{ status: number; body: string }> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test installs it)`);
   if (!existsSync(resolve(__dirname, '../apps/web/dist/index.html'))) throw new Error('apps/web/dist is missing: run `npm run build` in apps/web');
   twilio = await startTwilioStandIn();
   db = await createTestDatabase();
@@ -119,7 +108,7 @@ integrations:
 `,
       env: twilioEnv(twilio),
     }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+    launchChromium(),
   ]);
   ingest = new TestClient(stack.baseUrl);
   api = new TestClient(stack.baseUrl);

@@ -11,3 +11,4 @@ export { startWebhookStandIn, type WebhookStandIn, type RecordedWebhookRequest }
 export type { StandInReply } from './stand-ins/http-stand-in';
 export { TEST_TWILIO, twilioEnv, smsAbout, alertDetailOf, postTwilioWebhook } from './paging-helpers';
 export { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './private-services';
+export { CHROMIUM, launchChromium } from './browser';
