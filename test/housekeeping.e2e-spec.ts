@@ -60,10 +60,17 @@ describe('housekeeping in the worker', () => {
     expect(await fingerprints()).toEqual(['fp-ok-recently', 'fp-open-old', 'fp-resolved-yesterday']);
   });
 
-  it('keeps the batch ids of what it triages now, so a retried job is still a no-op', async () => {
+  it('keeps the batch ids of what it triages now; a worker started within the interval leaves pruning to the one that just did it', async () => {
     const ingest = new TestClient(stack.baseUrl);
     expect((await ingest.postLines('[P5][PROBLEM][hk-01][][disk 91%]', TEST_INGEST_TOKEN)).status).toBe(202);
     await waitFor(async () => (await ids('triage_batches')).length === 3, { what: 'the new batch to be applied' });
     expect(await ids('triage_batches')).toEqual(expect.arrayContaining(['batch-6-days-old', 'batch-just-now']));
+
+    // old enough to go, but the first worker pruned less than 15 minutes ago: a second worker must not prune again
+    await queryRows(db.url, `INSERT INTO triage_batches (id, alerts, processed_at) VALUES ('batch-10-days-old', 10, now() - interval '10 days')`);
+    const second = await stack.startWorker();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(second.child.exitCode).toBeNull();
+    expect(await ids('triage_batches')).toContain('batch-10-days-old');
   });
 });
