@@ -5,6 +5,7 @@ import { age, priorityClass } from '../format';
 import { Link, navigate } from '../router';
 import { useAlertStream } from '../stream';
 import { useNow } from '../useNow';
+import { Select } from '../components/Select';
 
 const LIMIT = 200;
 const RETRY_MS = 3000;
@@ -168,23 +169,11 @@ export function AlertListPage({ search }: { search: URLSearchParams }) {
       <form className="filters" role="search" aria-label="Filter alerts" onSubmit={(e) => e.preventDefault()}>
         <label>
           <span>Status</span>
-          <select value={status} onChange={(e) => setFilter({ status: e.target.value })}>
-            {STATUS_OPTIONS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
+          <Select value={status} choices={STATUS_OPTIONS} onChange={(v) => setFilter({ status: v })} />
         </label>
         <label>
           <span>Priority</span>
-          <select value={priority} onChange={(e) => setFilter({ priority: e.target.value })}>
-            {PRIORITY_OPTIONS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
+          <Select value={priority} choices={PRIORITY_OPTIONS} onChange={(v) => setFilter({ priority: v })} />
         </label>
         <label>
           <span>Host</span>

@@ -5,6 +5,7 @@ import { age, dateTime, priorityClass, shortTime } from '../format';
 import { Link } from '../router';
 import { useAlertStream } from '../stream';
 import { useNow } from '../useNow';
+import { Select } from '../components/Select';
 
 const SILENCE_DURATIONS = [
   { value: '30m', label: '30 minutes' },
@@ -132,13 +133,7 @@ export function AlertPage({ number }: { number: number }) {
           <label className="visually-hidden" htmlFor={`${id}-duration`}>
             Silence for
           </label>
-          <select id={`${id}-duration`} value={duration} onChange={(e) => setDuration(e.target.value)} disabled={!open}>
-            {SILENCE_DURATIONS.map((d) => (
-              <option key={d.value} value={d.value}>
-                {d.label}
-              </option>
-            ))}
-          </select>
+          <Select id={`${id}-duration`} value={duration} choices={SILENCE_DURATIONS} onChange={setDuration} disabled={!open} />
           <button type="button" className="btn" disabled={busy !== null || !open} onClick={() => void act('silence')}>
             Silence
           </button>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { ApiError, api, type OnCallView } from '../api';
 import { dateTime, localInputValue } from '../format';
+import { Select } from '../components/Select';
 
 /** Who is on call now and next per schedule, each policy's first step, and a temporary override. */
 export function OnCallPage() {
@@ -122,13 +123,7 @@ function OverrideForm({ view, onCreated }: { view: OnCallView; onCreated: () => 
       <h2 id={`${id}-title`}>Override: someone covers a shift</h2>
       <label>
         <span>Schedule</span>
-        <select value={schedule} onChange={(e) => setSchedule(e.target.value)}>
-          {view.schedules.map((s) => (
-            <option key={s.schedule} value={s.schedule}>
-              {s.schedule}
-            </option>
-          ))}
-        </select>
+        <Select value={schedule} choices={view.schedules.map((s) => s.schedule)} onChange={setSchedule} />
       </label>
       <label>
         <span>Who covers (user id)</span>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, api, type Silence, type SilenceMatchers } from '../api';
 import { dateTime } from '../format';
+import { Select } from '../components/Select';
 
 const DURATIONS = ['30m', '1h', '2h', '4h', '8h', '1d', '3d', '7d'] as const;
 const PRIORITIES = ['P0', 'P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9'] as const;
@@ -182,13 +183,7 @@ function SilenceForm({ initialHost, onCreated }: { initialHost: string; onCreate
       </fieldset>
       <label>
         <span>Duration</span>
-        <select value={duration} onChange={(e) => setDuration(e.target.value)}>
-          {DURATIONS.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
+        <Select value={duration} choices={DURATIONS} onChange={setDuration} />
       </label>
       <label>
         <span>Comment</span>
