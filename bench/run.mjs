@@ -181,7 +181,7 @@ let discardedAlerts = 0;
  * rest of that backlog (bench load whose drain rate is already reported) is
  * removed: triage is paused, the running jobs finish, the queues are emptied.
  */
-async function discardBacklog(before) {
+async function discardBacklog(phase) {
   if (queues.length === 0 || pendingJobs(await queueCounts()) === 0) return;
   await pauseTriage();
   while ((await queueCounts()).active > 0) await sleep(100);
@@ -190,8 +190,8 @@ async function discardBacklog(before) {
   const [accepted, applied] = await Promise.all([scrape(`${stack.baseUrl}/metrics`).then((m) => sumOf(m, 'klaxon_alerts_accepted_total')), appliedSum()]);
   const discarded = accepted - applied - discardedAlerts;
   discardedAlerts += discarded;
-  log(`${before}: removed ${discarded.toLocaleString('en-US')} alerts still waiting for triage from earlier phases, so that it starts from an empty queue`);
-  results.notes.push(`${before}: ${discarded} alerts of earlier phases' backlog (not drained within --drain-timeout) were removed from the triage queues before it`);
+  log(`${phase}: removed ${discarded.toLocaleString('en-US')} alerts still waiting for triage from earlier phases, so that it starts from an empty queue`);
+  results.notes.push(`${phase}: ${discarded} alerts of earlier phases' backlog (not drained within --drain-timeout) were removed from the triage queues before it`);
 }
 
 async function snapshot() {

@@ -77,7 +77,7 @@ export class StreamController implements OnModuleDestroy {
           this.logger.info({ user: req.user.id, via: req.authVia }, 'event stream ended: its session or API token no longer holds');
           res.end();
         },
-        (err: unknown) => this.logger.warn({ err }, 'could not re-check an event stream\'s session; keeping it open'),
+        (err: unknown) => this.logger.warn({ err }, 'could not re-check the credential of an event stream; keeping it open'),
       );
     }, RECHECK_MS);
     recheck.unref();
