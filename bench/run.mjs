@@ -166,11 +166,13 @@ async function queueCounts() {
   const all = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed')));
   const sum = {};
   for (const c of all) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + v;
+  // ingest-log entries (the normal lane) not yet moved into triage jobs by a worker
+  sum.logged = await queueRedis.xlen(`${stack.prefix}:ingest-log`);
   return sum;
 }
 const pauseTriage = () => Promise.all(queues.map((q) => q.pause()));
 const resumeTriage = () => Promise.all(queues.map((q) => q.resume()));
-const pendingJobs = (c) => c.waiting + c.active + c.delayed + c.prioritized + c.paused;
+const pendingJobs = (c) => c.waiting + c.active + c.delayed + c.prioritized + c.paused + c.logged;
 /** alerts accepted by the api whose triage jobs discardBacklog() removed: drainQueue() no longer waits for them */
 let discardedAlerts = 0;
 
@@ -179,11 +181,15 @@ let discardedAlerts = 0;
  * (100-line requests are accepted ~10× faster than one worker triages them).
  * The phases that time triage or paging must start from an empty queue, so the
  * rest of that backlog (bench load whose drain rate is already reported) is
- * removed: triage is paused, the running jobs finish, the queues are emptied.
+ * removed: the ingest log is emptied, triage is paused, the running jobs finish,
+ * the queues are emptied.
  */
 async function discardBacklog(phase) {
   if (queues.length === 0 || pendingJobs(await queueCounts()) === 0) return;
+  // entries still in the ingest log go first; a move under way ends within the pause below
+  await queueRedis.xtrim(`${stack.prefix}:ingest-log`, 'MAXLEN', 0);
   await pauseTriage();
+  await sleep(200);
   while ((await queueCounts()).active > 0) await sleep(100);
   await Promise.all(queues.map((q) => q.obliterate({ force: true })));
   await resumeTriage();

@@ -93,7 +93,9 @@ async function triagedSoFar(s) {
 
 async function pendingTriageJobs(s) {
   const all = await Promise.all(s.queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused')));
-  return all.reduce((n, c) => n + c.waiting + c.active + c.delayed + c.prioritized + c.paused, 0);
+  // plus ingest-log entries (the normal lane) a worker has not moved into triage jobs yet
+  const logged = await s.redis.xlen(`${s.stack.prefix}:ingest-log`);
+  return all.reduce((n, c) => n + c.waiting + c.active + c.delayed + c.prioritized + c.paused, logged);
 }
 
 /** Waits until every alert the api accepted is in a triage batch and no triage job is pending. */

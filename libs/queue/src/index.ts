@@ -2,6 +2,8 @@ export * from './jobs';
 export { toQueuedAlert } from './queued-alert';
 export { JobProducer, DURABLE_JOB_OPTIONS, cappedExponentialBackoff } from './job-producer';
 export { createRedisConnection } from './redis-connection';
+export { ingestLogKey, INGEST_LOG_GROUP } from './ingest-log';
+export { IngestLogMover, type MoverOptions } from './ingest-log-mover';
 export { IngestBatcher, IngestBackedUpError, type BatcherOptions } from './ingest-batcher';
 export { QueueModule, REDIS, type QueueModuleOptions } from './queue.module';
 export { ClusterBroadcast, type BroadcastMessage } from './cluster-broadcast';

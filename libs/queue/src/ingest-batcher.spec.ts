@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { testEnv } from '../../testing/src/test-env';
 import { deleteRedisKeys } from '../../testing/src/klaxon-processes';
 import { IngestBackedUpError, IngestBatcher } from './ingest-batcher';
+import { ingestLogKey } from './ingest-log';
+import { IngestLogMover, type MoverOptions } from './ingest-log-mover';
 import { JobProducer } from './job-producer';
 import { QueueName, type QueuedAlert, type TriageBatchPayload } from './jobs';
 
@@ -31,6 +34,17 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
     return list.map((j) => j.data as TriageBatchPayload);
   };
 
+  /** Runs a mover until the ingest log is empty, as a worker would. */
+  const moveAll = async (options: Partial<MoverOptions> = {}) => {
+    const mover = new IngestLogMover(new Redis(testEnv().redisUrl, { maxRetriesPerRequest: null }), producer, prefix, pino({ level: 'silent' }), {
+      blockMs: 50,
+      ...options,
+    });
+    mover.start();
+    while ((await redis.xlen(ingestLogKey(prefix))) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await mover.stop();
+  };
+
   beforeEach(() => {
     redis = new Redis(testEnv().redisUrl, { maxRetriesPerRequest: null });
     prefix = `{kt-batcher-${randomBytes(4).toString('hex')}}`;
@@ -43,9 +57,13 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
     redis.disconnect();
   });
 
-  it('writes concurrent requests in a few jobs, each request durable when its promise resolves', async () => {
+  it('appends concurrent requests as a few log entries, each request durable when its promise resolves; the mover makes them jobs', async () => {
     const batcher = new IngestBatcher(producer);
     await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.submit([alert(`h${i}`)], [])));
+    expect(await redis.xlen(ingestLogKey(prefix))).toBeGreaterThan(0);
+    expect(await redis.xlen(ingestLogKey(prefix))).toBeLessThan(10);
+    expect(await jobs(QueueName.triage)).toEqual([]);
+    await moveAll();
     const written = await jobs(QueueName.triage);
     expect(written.flatMap((p) => p.alerts.map((a) => a.host)).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `h${i}`).sort());
     expect(written.length).toBeLessThan(10);
@@ -54,27 +72,32 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
   it('numbers alerts from one Redis counter in the order they were submitted', async () => {
     const batcher = new IngestBatcher(producer);
     await batcher.submit([alert('a'), alert('b'), alert('c')], []);
-    await batcher.submit([alert('d')], []);
-    const seqs = (await jobs(QueueName.triage)).flatMap((p) => p.alerts).sort((x, y) => x.seq - y.seq).map((a) => a.host);
-    expect(seqs).toEqual(['a', 'b', 'c', 'd']);
-    expect(Number(await redis.get(`${prefix}:ingest-seq`))).toBe(4);
+    await batcher.submit([alert('d')], [], (a) => (a.host === 'd' ? QueueName.triageUrgent : QueueName.triage));
+    await batcher.submit([alert('e')], []);
+    await moveAll();
+    const written = [...(await jobs(QueueName.triage)), ...(await jobs(QueueName.triageUrgent))].flatMap((p) => p.alerts);
+    expect(written.sort((x, y) => x.seq - y.seq).map((a) => `${a.host}${a.seq}`)).toEqual(['a1', 'b2', 'c3', 'd4', 'e5']);
+    expect(Number(await redis.get(`${prefix}:ingest-seq`))).toBe(5);
   });
 
-  it('splits a big request across jobs and sends each lane to its own queue', async () => {
-    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 10, maxFlushesInFlight: 4, maxPendingBatches: 100 });
+  it('splits a big request across entries and jobs; the urgent lane goes straight to its own queue', async () => {
+    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 10, maxFlushesInFlight: 4, maxPendingBatches: 100, maxAlertsPerEntry: 20 });
     const alerts = [...Array.from({ length: 25 }, (_, i) => alert(`low-${i}`)), alert('urgent', 'P0')];
     await batcher.submit(alerts, [{ receivedAt: 0, integration: 't', endpoint: 'lines', line: 3, input: 'x', error: 'bad' }], (a) =>
       a.priority === 'P0' ? QueueName.triageUrgent : QueueName.triage,
     );
-    const low = await jobs(QueueName.triage);
+    expect(await redis.xlen(ingestLogKey(prefix))).toBe(2);
     const urgent = await jobs(QueueName.triageUrgent);
+    await moveAll({ maxAlertsPerJob: 10 });
+    const low = await jobs(QueueName.triage);
     expect(low.map((p) => p.alerts.length).sort((a, b) => a - b)).toEqual([5, 10, 10]);
+    expect(low.flatMap((p) => p.alerts.map((a) => a.host)).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `low-${i}`).sort());
     expect(low.flatMap((p) => p.rejected)).toHaveLength(1);
     expect(urgent.map((p) => p.alerts.map((a) => a.host))).toEqual([['urgent']]);
   });
 
   it('refuses at once when too many batches wait for Redis', async () => {
-    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 1, maxFlushesInFlight: 1, maxPendingBatches: 3 });
+    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 1, maxFlushesInFlight: 1, maxPendingBatches: 3, maxAlertsPerEntry: 5000 });
     const first = batcher.submit([alert('a'), alert('b'), alert('c')], []);
     await expect(batcher.submit([alert('d')], [])).rejects.toBeInstanceOf(IngestBackedUpError);
     await first;

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { JobName, QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
 import type { JobProducer } from './job-producer';
+import type { IngestLogBody } from './ingest-log';
 
 export interface BatcherOptions {
   /** most alerts in one triage job; bigger requests are split across jobs (smaller jobs block the worker's event loop for less) */
   maxAlertsPerJob: number;
-  /** most flushes (Redis writes) in flight at once: each waits two round trips (sequence, then jobs), so allow plenty */
+  /** most ingest-log entries and job writes in flight at once; fewer make bigger groups, which cost Redis and the api less per alert */
   maxFlushesInFlight: number;
+  /** most alerts in one ingest-log entry (a bigger group is appended as several) */
+  maxAlertsPerEntry: number;
   /** most batches waiting for a flush; beyond it Redis is not keeping up and ingest refuses (503) rather than hoard memory */
   maxPendingBatches: number;
 }
@@ -26,13 +29,20 @@ interface OpenBatch {
 }
 
 /**
- * Group commit for ingest: requests that arrive while a write is in flight
- * share the next one, so one Redis round trip makes many requests durable.
- * At idle a request is written on the next turn of the event loop, without
- * waiting for company. A request resolves once every job holding its alerts is
- * in Redis; only then does ingest answer 202. Alerts go to the triage queue
- * their lane names, so urgent ones never wait behind a flood, and get their
- * ingest sequence numbers here, in the order they were submitted.
+ * Group commit for ingest: requests that arrive while Redis is busy with the
+ * previous group share the next one, so one Redis round trip makes many
+ * requests durable. At idle a request is written on the next turn of the event
+ * loop, without waiting for company. A request resolves once everything
+ * holding its alerts is in Redis; only then does ingest answer 202.
+ *
+ * The normal lane and rejections are appended to the ingest log (one entry per
+ * group, numbered and appended in one step; ingest-log.ts), which the workers
+ * move into triage jobs. The urgent lane's alerts become triage jobs at once,
+ * so a P0 never waits for a mover; their sequence numbers come from the same
+ * Redis counter, reserved before the jobs are written. Either way an alert is
+ * numbered after its request arrived and before it is answered, so a report
+ * that arrives after another was answered, at any api process, is numbered
+ * after it.
  */
 export class IngestBatcher {
   private pending: OpenBatch[] = [];
@@ -41,7 +51,7 @@ export class IngestBatcher {
 
   constructor(
     private readonly producer: JobProducer,
-    private readonly options: BatcherOptions = { maxAlertsPerJob: 250, maxFlushesInFlight: 16, maxPendingBatches: 800 },
+    private readonly options: BatcherOptions = { maxAlertsPerJob: 250, maxFlushesInFlight: 4, maxPendingBatches: 800, maxAlertsPerEntry: 5000 },
   ) {}
 
   submit(
@@ -112,23 +122,9 @@ export class IngestBatcher {
     this.pending = [];
     this.inFlight++;
     try {
-      const count = batches.reduce((n, b) => n + b.payload.alerts.length, 0);
-      if (count > 0) {
-        let seq = await this.producer.reserveSequence(count);
-        for (const b of batches) for (const alert of b.payload.alerts) alert.seq = seq++;
-      }
-      // The batch id is the job id: BullMQ ignores a second add of the same id.
-      const byQueue = new Map<QueueName, OpenBatch[]>();
-      for (const b of batches) byQueue.set(b.queue, [...(byQueue.get(b.queue) ?? []), b]);
-      await Promise.all(
-        [...byQueue].map(([queue, list]) =>
-          this.producer.enqueueMany(
-            queue,
-            JobName.triageBatch,
-            list.map((b) => ({ payload: b.payload, options: { jobId: b.payload.batchId } })),
-          ),
-        ),
-      );
+      const logged = batches.filter((b) => b.queue === QueueName.triage);
+      const jobs = batches.filter((b) => b.queue !== QueueName.triage);
+      await Promise.all([this.appendToLog(logged), this.writeJobs(jobs)]);
       for (const b of batches) b.resolve();
     } catch (err) {
       for (const b of batches) b.reject(err);
@@ -136,5 +132,45 @@ export class IngestBatcher {
       this.inFlight--;
       if (this.pending.length > 0) this.schedule();
     }
+  }
+
+  /** The normal lane and rejections: ingest-log entries of up to maxAlertsPerEntry alerts, appended in order. */
+  private appendToLog(batches: readonly OpenBatch[]): Promise<unknown> {
+    if (batches.length === 0) return Promise.resolve();
+    const entries: IngestLogBody[] = [];
+    let entry: IngestLogBody = { alerts: [], rejected: [] };
+    entries.push(entry);
+    for (const b of batches) {
+      for (const alert of b.payload.alerts) {
+        if (entry.alerts.length >= this.options.maxAlertsPerEntry) {
+          entry = { alerts: [], rejected: [] };
+          entries.push(entry);
+        }
+        entry.alerts.push(alert);
+      }
+      for (const r of b.payload.rejected) entry.rejected.push(r);
+    }
+    return Promise.all(entries.map((e) => this.producer.appendToIngestLog(e)));
+  }
+
+  /** The urgent lane: numbered from the ingest counter, then written as triage jobs (the batch id is the job id). */
+  private async writeJobs(batches: readonly OpenBatch[]): Promise<void> {
+    if (batches.length === 0) return;
+    const count = batches.reduce((n, b) => n + b.payload.alerts.length, 0);
+    if (count > 0) {
+      let seq = await this.producer.reserveSequence(count);
+      for (const b of batches) for (const alert of b.payload.alerts) alert.seq = seq++;
+    }
+    const byQueue = new Map<QueueName, OpenBatch[]>();
+    for (const b of batches) byQueue.set(b.queue, [...(byQueue.get(b.queue) ?? []), b]);
+    await Promise.all(
+      [...byQueue].map(([queue, list]) =>
+        this.producer.enqueueMany(
+          queue,
+          JobName.triageBatch,
+          list.map((b) => ({ payload: b.payload, options: { jobId: b.payload.batchId } })),
+        ),
+      ),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { appendToIngestLog, ingestLogKey, ingestSeqKey, type IngestLogBody } from './ingest-log';
 import type { JobName, JobPayloads, QueueName } from './jobs';
 
 /** Retries for work that must not be lost: capped exponential backoff for hours. */
@@ -54,7 +55,12 @@ export class JobProducer {
    * api process, whatever their clocks say.
    */
   async reserveSequence(count: number): Promise<number> {
-    return this.connection.incrby(`${this.prefix}:ingest-seq`, count).then((last) => last - count + 1);
+    return this.connection.incrby(ingestSeqKey(this.prefix), count).then((last) => last - count + 1);
+  }
+
+  /** Numbers the entry's alerts and appends it to the ingest log, in one step (ingest-log.ts). */
+  appendToIngestLog(body: IngestLogBody): Promise<string> {
+    return appendToIngestLog(this.connection, this.prefix, body);
   }
 
   async depths(): Promise<Record<string, Record<string, number>>> {
@@ -62,6 +68,8 @@ export class JobProducer {
     for (const [name, queue] of this.queues) {
       out[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
     }
+    // entries not yet moved into triage jobs wait in the ingest log
+    out['ingest-log'] = { waiting: await this.connection.xlen(ingestLogKey(this.prefix)) };
     return out;
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit }
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
-import { JobName, QueueName, TRIAGE_QUEUES, startQueueWorker, type TypedJob } from '@klaxon/queue';
+import { IngestLogMover, JobName, JobProducer, QueueName, TRIAGE_QUEUES, createRedisConnection, startQueueWorker, type TypedJob } from '@klaxon/queue';
 import { TriageService } from '../triage/triage.service';
 import { LOGGER } from '../worker-tokens';
 
@@ -13,13 +13,19 @@ import { LOGGER } from '../worker-tokens';
  */
 const TRIAGE_CONCURRENCY: Record<string, number> = { [QueueName.triageUrgent]: 4, [QueueName.triage]: 2 };
 
-/** Thin dispatcher for the two triage queues (urgent and normal); the work is in TriageService. */
+/**
+ * Thin dispatcher for the two triage queues (urgent and normal); the work is in
+ * TriageService. It also runs this process's mover of the ingest log, which
+ * feeds the normal queue.
+ */
 @Injectable()
 export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private workers: Worker[] = [];
+  private mover: IngestLogMover | null = null;
 
   constructor(
     private readonly triage: TriageService,
+    private readonly producer: JobProducer,
     @Inject(APP_ENV) private readonly env: AppEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -36,6 +42,9 @@ export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown 
         process: (job) => this.process(job),
       }),
     );
+    const reader = createRedisConnection(this.env.redis.url, 'worker', 'ingest-log-mover');
+    this.mover = new IngestLogMover(reader, this.producer, this.env.redis.queuePrefix, this.logger);
+    this.mover.start();
   }
 
   async process(job: TypedJob): Promise<unknown> {
@@ -49,6 +58,7 @@ export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown 
 
   /** Finishes the jobs that are running, takes no new ones; the database closes after this. */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.mover?.stop();
     await Promise.all(this.workers.map((w) => w.close()));
   }
 }

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { testEnv } from '../../testing/src/test-env';
+import { deleteRedisKeys } from '../../testing/src/klaxon-processes';
+import { INGEST_LOG_GROUP, ingestLogKey } from './ingest-log';
+import { IngestLogMover, type MoverOptions } from './ingest-log-mover';
+import { JobProducer } from './job-producer';
+import { QueueName, type QueuedAlert, type TriageBatchPayload } from './jobs';
+
+const alert = (host: string): QueuedAlert => ({
+  id: `id-${host}`,
+  seq: 0,
+  receivedAt: Date.now(),
+  integration: 'test',
+  source: 'test',
+  priority: 'P3',
+  status: 'PROBLEM',
+  host,
+  ip: '',
+  message: 'm',
+});
+
+const until = async (what: () => Promise<boolean>, timeoutMs = 5000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await what())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('IngestLogMover (real Redis, real BullMQ)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let producer: JobProducer;
+  const movers: IngestLogMover[] = [];
+  const mover = (options: Partial<MoverOptions> = {}) => {
+    const m = new IngestLogMover(new Redis(testEnv().redisUrl, { maxRetriesPerRequest: null }), producer, prefix, pino({ level: 'silent' }), {
+      blockMs: 50,
+      gatherMs: 0,
+      ...options,
+    });
+    movers.push(m);
+    m.start();
+    return m;
+  };
+  const triageJobs = async () => {
+    const q = new Queue(QueueName.triage, { connection: redis, prefix });
+    const list = await q.getJobs(['waiting']);
+    await q.close();
+    return list.map((j) => j.data as TriageBatchPayload);
+  };
+  const hosts = (jobs: TriageBatchPayload[]) => jobs.flatMap((j) => j.alerts.map((a) => a.host)).sort();
+  const logLength = () => redis.xlen(ingestLogKey(prefix));
+
+  beforeEach(() => {
+    redis = new Redis(testEnv().redisUrl, { maxRetriesPerRequest: null });
+    prefix = `{kt-mover-${randomBytes(4).toString('hex')}}`;
+    producer = new JobProducer(redis, prefix);
+  });
+
+  afterEach(async () => {
+    await Promise.all(movers.splice(0).map((m) => m.stop()));
+    await producer.close();
+    await deleteRedisKeys(prefix);
+    redis.disconnect();
+  });
+
+  it('numbers each entry from the counter it was appended with, and cuts the log into jobs in log order', async () => {
+    await producer.appendToIngestLog({ alerts: [alert('a'), alert('b')], rejected: [] });
+    await producer.appendToIngestLog({ alerts: [], rejected: [{ receivedAt: 1, integration: 't', endpoint: 'lines', line: 2, input: 'x', error: 'bad' }] });
+    await producer.appendToIngestLog({ alerts: [alert('c'), alert('d'), alert('e')], rejected: [] });
+    mover({ maxAlertsPerJob: 2 });
+    await until(async () => (await logLength()) === 0);
+    const jobs = await triageJobs();
+    const alerts = jobs.flatMap((j) => j.alerts).sort((x, y) => x.seq - y.seq);
+    expect(alerts.map((a) => `${a.host}${a.seq}`)).toEqual(['a1', 'b2', 'c3', 'd4', 'e5']);
+    expect(jobs.map((j) => j.alerts.length).sort()).toEqual([1, 2, 2]);
+    expect(jobs.flatMap((j) => j.rejected).map((r) => r.error)).toEqual(['bad']);
+    // acknowledged and deleted with the jobs' transaction
+    expect(await redis.xpending(ingestLogKey(prefix), INGEST_LOG_GROUP)).toEqual([0, null, null, null]);
+  });
+
+  it("takes over the entries a mover read and never moved (its worker was killed), and moves each alert once", async () => {
+    await producer.appendToIngestLog({ alerts: [alert('a'), alert('b')], rejected: [] });
+    // a mover that dies between reading and moving: the entry stays pending under its name
+    await redis.xgroup('CREATE', ingestLogKey(prefix), INGEST_LOG_GROUP, '0', 'MKSTREAM');
+    const read = await redis.xreadgroup('GROUP', INGEST_LOG_GROUP, 'dead-worker', 'COUNT', 10, 'STREAMS', ingestLogKey(prefix), '>');
+    expect(read).not.toBeNull();
+    await producer.appendToIngestLog({ alerts: [alert('c')], rejected: [] });
+
+    mover({ claimIdleMs: 300, claimEveryMs: 100, forgetConsumersAfterMs: 500 });
+    await until(async () => hosts(await triageJobs()).length === 1);
+    expect(hosts(await triageJobs())).toEqual(['c']);
+    await until(async () => (await logLength()) === 0);
+    expect(hosts(await triageJobs())).toEqual(['a', 'b', 'c']);
+    // the dead worker's consumer, with nothing left pending, is removed from the group
+    const consumerNames = async () => ((await redis.xinfo('CONSUMERS', ingestLogKey(prefix), INGEST_LOG_GROUP)) as string[][]).map((c) => c[1]);
+    expect(await consumerNames()).toContain('dead-worker');
+    await until(async () => !(await consumerNames()).includes('dead-worker'));
+    expect(await consumerNames()).toHaveLength(1);
+  });
+
+  it('two movers share the log without moving an entry twice', async () => {
+    mover();
+    mover();
+    const appended = Array.from({ length: 200 }, (_, i) => producer.appendToIngestLog({ alerts: [alert(`h${i}`)], rejected: [] }));
+    await Promise.all(appended);
+    await until(async () => (await logLength()) === 0);
+    const moved = hosts(await triageJobs());
+    expect(moved).toHaveLength(200);
+    expect(new Set(moved).size).toBe(200);
+  });
+
+  it('keeps an entry it cannot read in a dead-letter stream and moves the rest', async () => {
+    await redis.xadd(ingestLogKey(prefix), '*', 'first', '1', 'body', '{not json');
+    await producer.appendToIngestLog({ alerts: [alert('ok')], rejected: [] });
+    mover();
+    await until(async () => (await logLength()) === 0);
+    expect(hosts(await triageJobs())).toEqual(['ok']);
+    const dead = await redis.xrange(`${ingestLogKey(prefix)}:dead`, '-', '+');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]![1]).toEqual(expect.arrayContaining(['body', '{not json']));
+  });
+});

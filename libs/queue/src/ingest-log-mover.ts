@@ -1,0 +1,218 @@
+import { hostname } from 'node:os';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { INGEST_LOG_GROUP, ingestLogKey, readIngestLogEntry } from './ingest-log';
+import { DURABLE_JOB_OPTIONS, type JobProducer } from './job-producer';
+import { JobName, QueueName, type QueuedRejection, type TriageBatchPayload } from './jobs';
+
+export interface MoverOptions {
+  /** most alerts in one triage job */
+  maxAlertsPerJob: number;
+  /** most log entries moved at once */
+  readCount: number;
+  /** how long one read waits for new entries (ms); also how soon `stop` is noticed */
+  blockMs: number;
+  /**
+   * least time between two moves (ms) unless a backlog fills whole reads: the
+   * entries of that time make one move and fewer, bigger triage jobs, which
+   * cost Redis, the mover and PostgreSQL much less per alert. Only the normal
+   * lane passes through the log, so this is no P0's delay.
+   */
+  gatherMs: number;
+  /** an entry read by a mover that has not moved it for this long is taken over by another (its worker died) */
+  claimIdleMs: number;
+  /** how often a mover looks for such entries */
+  claimEveryMs: number;
+  /** a consumer (one per worker start) idle this long with nothing pending is removed from the group */
+  forgetConsumersAfterMs: number;
+}
+
+export const DEFAULT_MOVER_OPTIONS: MoverOptions = { maxAlertsPerJob: 250, readCount: 1000, blockMs: 1000, gatherMs: 25, claimIdleMs: 15_000, claimEveryMs: 5_000, forgetConsumersAfterMs: 3600_000 };
+
+type Entry = [id: string, fields: string[] | null];
+
+/**
+ * Moves the ingest log (ingest-log.ts) into triage jobs. Each round reads up
+ * to `readCount` entries through the consumer group, cuts their alerts into
+ * jobs of up to `maxAlertsPerJob` in log order, and adds the jobs, acknowledges
+ * and deletes the entries in one MULTI: either the jobs exist and the entries
+ * are gone, or nothing happened and the entries wait. So an accepted alert
+ * becomes exactly one triage job's, even when a worker dies mid-move; another
+ * worker's mover takes its entries over after `claimIdleMs`.
+ */
+export class IngestLogMover {
+  private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly key: string;
+  private readonly options: MoverOptions;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private lastClaimAt = 0;
+  /** after a failed move, this mover's own unacknowledged entries are read again first */
+  private rereadOwn = true;
+
+  /** `reader` is the mover's own connection: its reads block. */
+  constructor(
+    private readonly reader: Redis,
+    private readonly producer: JobProducer,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+    options: Partial<MoverOptions> = {},
+  ) {
+    this.key = ingestLogKey(prefix);
+    this.options = { ...DEFAULT_MOVER_OPTIONS, ...options };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Ends the loop; a move under way finishes first (or fails and leaves its entries for the next mover). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.reader.disconnect();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    let lastMoveAt = 0;
+    let backlog = false;
+    while (this.running) {
+      try {
+        if (failures > 0 || this.lastClaimAt === 0) await this.ensureGroup();
+        const gather = lastMoveAt + this.options.gatherMs - Date.now();
+        if (!backlog && gather > 0) await sleep(gather);
+        const entries = await this.next();
+        if (entries.length > 0) {
+          await this.move(entries);
+          lastMoveAt = Date.now();
+        }
+        backlog = entries.length >= this.options.readCount;
+        failures = 0;
+      } catch (err) {
+        if (!this.running) break;
+        failures++;
+        this.rereadOwn = true;
+        this.logger.warn({ err, attempt: failures }, 'could not move the ingest log into triage jobs; retrying');
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      await this.reader.xgroup('CREATE', this.key, INGEST_LOG_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  /** This mover's own unmoved entries, else entries a dead mover left, else new ones (waiting up to blockMs). */
+  private async next(): Promise<Entry[]> {
+    if (this.rereadOwn) {
+      const own = entriesOf(await this.reader.xreadgroup('GROUP', INGEST_LOG_GROUP, this.consumer, 'COUNT', this.options.readCount, 'STREAMS', this.key, '0'));
+      if (own.length > 0) return own;
+      this.rereadOwn = false;
+    }
+    if (Date.now() - this.lastClaimAt >= this.options.claimEveryMs) {
+      this.lastClaimAt = Date.now();
+      const [, claimed] = (await this.reader.xautoclaim(this.key, INGEST_LOG_GROUP, this.consumer, this.options.claimIdleMs, '0-0', 'COUNT', this.options.readCount)) as [
+        string,
+        Entry[],
+        string[],
+      ];
+      if (claimed.length > 0) {
+        this.logger.warn({ entries: claimed.length }, 'took over ingest log entries a stopped worker had read');
+        return claimed;
+      }
+      await this.forgetIdleConsumers();
+    }
+    const read = await this.reader.xreadgroup(
+      'GROUP',
+      INGEST_LOG_GROUP,
+      this.consumer,
+      'COUNT',
+      this.options.readCount,
+      'BLOCK',
+      this.options.blockMs,
+      'STREAMS',
+      this.key,
+      '>',
+    );
+    return entriesOf(read);
+  }
+
+  /** Every worker start names a new consumer; those of stopped workers, with nothing left pending, are removed after an hour. */
+  private async forgetIdleConsumers(): Promise<void> {
+    const consumers = (await this.reader.xinfo('CONSUMERS', this.key, INGEST_LOG_GROUP)) as unknown[][];
+    for (const fields of consumers) {
+      const info = new Map<unknown, unknown>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i], fields[i + 1]);
+      if (info.get('name') !== this.consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) > this.options.forgetConsumersAfterMs) {
+        await this.reader.xgroup('DELCONSUMER', this.key, INGEST_LOG_GROUP, String(info.get('name')));
+      }
+    }
+  }
+
+  private async move(entries: Entry[]): Promise<void> {
+    const readAt = Date.now();
+    const jobs: TriageBatchPayload[] = [];
+    const rejected: QueuedRejection[] = [];
+    const unreadable: string[] = [];
+    let current: TriageBatchPayload | null = null;
+    for (const [id, fields] of entries) {
+      // an entry deleted after it was read (moved by a mover presumed dead) has no fields: only its acknowledgement is left
+      if (fields === null) continue;
+      let body;
+      try {
+        body = readIngestLogEntry(fields);
+      } catch (err) {
+        this.logger.error({ err, entry: id }, 'an ingest log entry could not be read; it is kept in the dead-letter stream');
+        unreadable.push(id);
+        continue;
+      }
+      for (const alert of body.alerts) {
+        if (current === null || current.alerts.length >= this.options.maxAlertsPerJob) {
+          current = { batchId: randomUUID(), alerts: [], rejected: [] };
+          jobs.push(current);
+        }
+        current.alerts.push(alert);
+      }
+      for (const r of body.rejected) rejected.push(r);
+    }
+    if (rejected.length > 0) {
+      if (jobs.length === 0) jobs.push({ batchId: randomUUID(), alerts: [], rejected: [] });
+      jobs[0]!.rejected = rejected;
+    }
+
+    const queue = this.producer.queue(QueueName.triage);
+    const multi = (await queue.getBackend().client).multi();
+    for (const payload of jobs) {
+      void new Job(queue, JobName.triageBatch, payload, { ...DURABLE_JOB_OPTIONS, jobId: payload.batchId }).addJob(multi);
+    }
+    for (const id of unreadable) {
+      const fields = entries.find(([e]) => e === id)?.[1] ?? [];
+      multi.runCommand('xadd', [`${this.key}:dead`, '*', 'entry', id, ...fields]);
+    }
+    const ids = entries.map(([id]) => id);
+    multi.runCommand('xack', [this.key, INGEST_LOG_GROUP, ...ids]);
+    multi.runCommand('xdel', [this.key, ...ids]);
+    // Another mover may take entries over once they have been idle claimIdleMs: never commit that late.
+    if (Date.now() - readAt > this.options.claimIdleMs / 2) throw new Error('moving took too long; the entries are left to be read again');
+    const results = await multi.exec();
+    if (results === null) throw new Error('the move transaction was aborted');
+    for (const [err] of results) if (err) throw err;
+  }
+}
+
+function entriesOf(reply: unknown): Entry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const [, entries] = reply[0] as [string, Entry[]];
+  return entries ?? [];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
