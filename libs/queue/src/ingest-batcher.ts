@@ -51,7 +51,7 @@ export class IngestBatcher {
 
   constructor(
     private readonly producer: JobProducer,
-    private readonly options: BatcherOptions = { maxAlertsPerJob: 250, maxFlushesInFlight: 4, maxPendingBatches: 800, maxAlertsPerEntry: 5000 },
+    private readonly options: BatcherOptions = { maxAlertsPerJob: 250, maxFlushesInFlight: 4, maxPendingBatches: 800, maxAlertsPerEntry: 1000 },
   ) {}
 
   submit(

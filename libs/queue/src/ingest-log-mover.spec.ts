@@ -102,6 +102,32 @@ describe('IngestLogMover (real Redis, real BullMQ)', () => {
     expect(await consumerNames()).toHaveLength(1);
   });
 
+  it('moves at most maxAlertsPerMove alerts per transaction; the entries it read beyond that go in the next rounds', async () => {
+    for (let e = 0; e < 5; e++) await producer.appendToIngestLog({ alerts: [0, 1, 2].map((i) => alert(`e${e}-${i}`)), rejected: [] });
+    mover({ maxAlertsPerMove: 4, readCount: 100 });
+    await until(async () => (await logLength()) === 0);
+    const jobs = await triageJobs();
+    // one job per move: two entries (6 alerts) reach the limit, then two more, then the last
+    expect(jobs.map((j) => j.alerts.length).sort()).toEqual([3, 6, 6]);
+    expect(hosts(jobs)).toHaveLength(15);
+    expect(new Set(hosts(jobs)).size).toBe(15);
+  });
+
+  it('leaves a flood in the log while the triage queue already has maxWaitingJobs waiting', async () => {
+    for (let e = 0; e < 5; e++) await producer.appendToIngestLog({ alerts: [0, 1, 2].map((i) => alert(`e${e}-${i}`)), rejected: [] });
+    mover({ maxAlertsPerMove: 3, maxWaitingJobs: 2 });
+    await until(async () => (await triageJobs()).length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await triageJobs()).toHaveLength(2);
+    expect(await logLength()).toBe(3);
+    // triage takes the waiting jobs: the mover goes on
+    const queue = new Queue(QueueName.triage, { connection: redis, prefix });
+    await queue.drain();
+    await queue.close();
+    await until(async () => (await logLength()) === 1);
+    expect(await triageJobs()).toHaveLength(2);
+  });
+
   it('two movers share the log without moving an entry twice', async () => {
     mover();
     mover();

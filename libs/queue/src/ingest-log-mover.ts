@@ -10,8 +10,21 @@ import { JobName, QueueName, type QueuedRejection, type TriageBatchPayload } fro
 export interface MoverOptions {
   /** most alerts in one triage job */
   maxAlertsPerJob: number;
-  /** most log entries moved at once */
+  /** most log entries read at once */
   readCount: number;
+  /**
+   * most alerts moved in one transaction: entries beyond it wait for the next
+   * round. Keeps each MULTI short (Redis runs it whole; a P0's write waits
+   * behind it) and the worker's event loop free between entries.
+   */
+  maxAlertsPerMove: number;
+  /**
+   * the mover waits while the triage queue has this many jobs waiting: a flood
+   * stays in the log (cheaper in memory and CPU) instead of being turned into
+   * jobs faster than PostgreSQL takes them, which would only take CPU from the
+   * worker's urgent triage and paging
+   */
+  maxWaitingJobs: number;
   /** how long one read waits for new entries (ms); also how soon `stop` is noticed */
   blockMs: number;
   /**
@@ -29,7 +42,7 @@ export interface MoverOptions {
   forgetConsumersAfterMs: number;
 }
 
-export const DEFAULT_MOVER_OPTIONS: MoverOptions = { maxAlertsPerJob: 250, readCount: 1000, blockMs: 1000, gatherMs: 25, claimIdleMs: 15_000, claimEveryMs: 5_000, forgetConsumersAfterMs: 3600_000 };
+export const DEFAULT_MOVER_OPTIONS: MoverOptions = { maxAlertsPerJob: 250, readCount: 200, maxAlertsPerMove: 2000, maxWaitingJobs: 8, blockMs: 1000, gatherMs: 25, claimIdleMs: 15_000, claimEveryMs: 5_000, forgetConsumersAfterMs: 3600_000 };
 
 type Entry = [id: string, fields: string[] | null];
 
@@ -86,12 +99,19 @@ export class IngestLogMover {
         if (failures > 0 || this.lastClaimAt === 0) await this.ensureGroup();
         const gather = lastMoveAt + this.options.gatherMs - Date.now();
         if (!backlog && gather > 0) await sleep(gather);
+        if ((await this.waitingJobs()) >= this.options.maxWaitingJobs) {
+          await sleep(Math.max(this.options.gatherMs, 10));
+          continue;
+        }
         const entries = await this.next();
+        let movedAll = true;
         if (entries.length > 0) {
-          await this.move(entries);
+          movedAll = await this.move(entries);
           lastMoveAt = Date.now();
         }
-        backlog = entries.length >= this.options.readCount;
+        // entries read and not moved yet are this mover's: they come first in the next round
+        if (!movedAll) this.rereadOwn = true;
+        backlog = !movedAll || entries.length >= this.options.readCount;
         failures = 0;
       } catch (err) {
         if (!this.running) break;
@@ -146,6 +166,10 @@ export class IngestLogMover {
     return entriesOf(read);
   }
 
+  private waitingJobs(): Promise<number> {
+    return this.reader.llen(this.producer.queue(QueueName.triage).keys.wait!);
+  }
+
   /** Every worker start names a new consumer; those of stopped workers, with nothing left pending, are removed after an hour. */
   private async forgetIdleConsumers(): Promise<void> {
     const consumers = (await this.reader.xinfo('CONSUMERS', this.key, INGEST_LOG_GROUP)) as unknown[][];
@@ -158,13 +182,21 @@ export class IngestLogMover {
     }
   }
 
-  private async move(entries: Entry[]): Promise<void> {
+  /** Moves the entries, or as many as maxAlertsPerMove allows (then false); at least one. */
+  private async move(read: Entry[]): Promise<boolean> {
     const readAt = Date.now();
     const jobs: TriageBatchPayload[] = [];
     const rejected: QueuedRejection[] = [];
     const unreadable: string[] = [];
+    const entries: Entry[] = [];
+    let alerts = 0;
     let current: TriageBatchPayload | null = null;
-    for (const [id, fields] of entries) {
+    for (const entry of read) {
+      if (alerts >= this.options.maxAlertsPerMove) break;
+      // the event loop is shared with this worker's other queues (a P0's paging among them)
+      if (entries.length > 0) await yieldToEventLoop();
+      entries.push(entry);
+      const [id, fields] = entry;
       // an entry deleted after it was read (moved by a mover presumed dead) has no fields: only its acknowledgement is left
       if (fields === null) continue;
       let body;
@@ -175,6 +207,7 @@ export class IngestLogMover {
         unreadable.push(id);
         continue;
       }
+      alerts += body.alerts.length;
       for (const alert of body.alerts) {
         if (current === null || current.alerts.length >= this.options.maxAlertsPerJob) {
           current = { batchId: randomUUID(), alerts: [], rejected: [] };
@@ -191,7 +224,8 @@ export class IngestLogMover {
 
     const queue = this.producer.queue(QueueName.triage);
     const multi = (await queue.getBackend().client).multi();
-    for (const payload of jobs) {
+    for (const [i, payload] of jobs.entries()) {
+      if (i > 0) await yieldToEventLoop();
       void new Job(queue, JobName.triageBatch, payload, { ...DURABLE_JOB_OPTIONS, jobId: payload.batchId }).addJob(multi);
     }
     for (const id of unreadable) {
@@ -206,6 +240,7 @@ export class IngestLogMover {
     const results = await multi.exec();
     if (results === null) throw new Error('the move transaction was aborted');
     for (const [err] of results) if (err) throw err;
+    return entries.length === read.length;
   }
 }
 
@@ -216,3 +251,4 @@ function entriesOf(reply: unknown): Entry[] {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
