@@ -10,7 +10,7 @@ import { JobName, QueueName, type QueuedRejection, type TriageBatchPayload } fro
 export interface MoverOptions {
   /** most alerts in one triage job */
   maxAlertsPerJob: number;
-  /** most log entries read at once */
+  /** most log entries read at once; fewer when entries are big, so a read brings about maxAlertsPerMove alerts */
   readCount: number;
   /**
    * most alerts moved in one transaction: entries beyond it wait for the next
@@ -64,6 +64,8 @@ export class IngestLogMover {
   private lastClaimAt = 0;
   /** after a failed move, this mover's own unacknowledged entries are read again first */
   private rereadOwn = true;
+  /** alerts per entry lately: a flood's entries hold hundreds, a trickle's one */
+  private alertsPerEntry = 1;
 
   /** `reader` is the mover's own connection: its reads block. */
   constructor(
@@ -111,7 +113,7 @@ export class IngestLogMover {
         }
         // entries read and not moved yet are this mover's: they come first in the next round
         if (!movedAll) this.rereadOwn = true;
-        backlog = !movedAll || entries.length >= this.options.readCount;
+        backlog = !movedAll || entries.length >= this.readCount();
         failures = 0;
       } catch (err) {
         if (!this.running) break;
@@ -134,7 +136,7 @@ export class IngestLogMover {
   /** This mover's own unmoved entries, else entries a dead mover left, else new ones (waiting up to blockMs). */
   private async next(): Promise<Entry[]> {
     if (this.rereadOwn) {
-      const own = entriesOf(await this.reader.xreadgroup('GROUP', INGEST_LOG_GROUP, this.consumer, 'COUNT', this.options.readCount, 'STREAMS', this.key, '0'));
+      const own = entriesOf(await this.reader.xreadgroup('GROUP', INGEST_LOG_GROUP, this.consumer, 'COUNT', this.readCount(), 'STREAMS', this.key, '0'));
       if (own.length > 0) return own;
       this.rereadOwn = false;
     }
@@ -156,7 +158,7 @@ export class IngestLogMover {
       INGEST_LOG_GROUP,
       this.consumer,
       'COUNT',
-      this.options.readCount,
+      this.readCount(),
       'BLOCK',
       this.options.blockMs,
       'STREAMS',
@@ -164,6 +166,11 @@ export class IngestLogMover {
       '>',
     );
     return entriesOf(read);
+  }
+
+  /** Entries to read: about maxAlertsPerMove alerts' worth (reading a flood's entries beyond that only to read them again costs the event loop). */
+  private readCount(): number {
+    return Math.max(1, Math.min(this.options.readCount, Math.ceil(this.options.maxAlertsPerMove / this.alertsPerEntry)));
   }
 
   private waitingJobs(): Promise<number> {
@@ -240,6 +247,7 @@ export class IngestLogMover {
     const results = await multi.exec();
     if (results === null) throw new Error('the move transaction was aborted');
     for (const [err] of results) if (err) throw err;
+    this.alertsPerEntry = 0.5 * this.alertsPerEntry + 0.5 * Math.max(1, alerts / entries.length);
     return entries.length === read.length;
   }
 }
