@@ -71,7 +71,7 @@ export class IngestLogMover {
   constructor(
     private readonly reader: Redis,
     private readonly producer: JobProducer,
-    private readonly prefix: string,
+    prefix: string,
     private readonly logger: Logger,
     options: Partial<MoverOptions> = {},
   ) {
