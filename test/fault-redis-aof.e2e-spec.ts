@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { TRIAGE_QUEUES, type TriageBatchPayload } from '@klaxon/queue';
+import { TRIAGE_QUEUES, ingestLogKey, type TriageBatchPayload } from '@klaxon/queue';
 import {
   onePersonConfigYaml,
   TestClient,
@@ -100,7 +100,7 @@ const alertsWaiting = async () => {
   try {
     const snapshot = connection.multi();
     for (const queue of TRIAGE_QUEUES) snapshot.lrange(`${prefix}:${queue}:wait`, 0, -1);
-    snapshot.xrange(`${prefix}:ingest-log`, '-', '+');
+    snapshot.xrange(ingestLogKey(prefix), '-', '+');
     const results = (await snapshot.exec())!.map(([err, value]) => {
       if (err) throw err;
       return value;

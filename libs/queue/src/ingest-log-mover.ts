@@ -94,11 +94,14 @@ export class IngestLogMover {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let groupReady = false;
     let lastMoveAt = 0;
     let backlog = false;
     while (this.running) {
       try {
-        if (failures > 0 || this.lastClaimAt === 0) await this.ensureGroup();
+        // created once, and again after a failure (a Redis that lost it, e.g. restarted without persistence)
+        if (!groupReady) await this.ensureGroup();
+        groupReady = true;
         const gather = lastMoveAt + this.options.gatherMs - Date.now();
         if (!backlog && gather > 0) await sleep(gather);
         if ((await this.waitingJobs()) >= this.options.maxWaitingJobs) {
@@ -118,6 +121,7 @@ export class IngestLogMover {
       } catch (err) {
         if (!this.running) break;
         failures++;
+        groupReady = false;
         this.rereadOwn = true;
         this.logger.warn({ err, attempt: failures }, 'could not move the ingest log into triage jobs; retrying');
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
@@ -194,7 +198,7 @@ export class IngestLogMover {
     const readAt = Date.now();
     const jobs: TriageBatchPayload[] = [];
     const rejected: QueuedRejection[] = [];
-    const unreadable: string[] = [];
+    const unreadable: Entry[] = [];
     const entries: Entry[] = [];
     let alerts = 0;
     let current: TriageBatchPayload | null = null;
@@ -211,7 +215,7 @@ export class IngestLogMover {
         body = readIngestLogEntry(fields);
       } catch (err) {
         this.logger.error({ err, entry: id }, 'an ingest log entry could not be read; it is kept in the dead-letter stream');
-        unreadable.push(id);
+        unreadable.push(entry);
         continue;
       }
       alerts += body.alerts.length;
@@ -235,10 +239,7 @@ export class IngestLogMover {
       if (i > 0) await yieldToEventLoop();
       void new Job(queue, JobName.triageBatch, payload, { ...DURABLE_JOB_OPTIONS, jobId: payload.batchId }).addJob(multi);
     }
-    for (const id of unreadable) {
-      const fields = entries.find(([e]) => e === id)?.[1] ?? [];
-      multi.runCommand('xadd', [`${this.key}:dead`, '*', 'entry', id, ...fields]);
-    }
+    for (const [id, fields] of unreadable) multi.runCommand('xadd', [`${this.key}:dead`, '*', 'entry', id, ...(fields ?? [])]);
     const ids = entries.map(([id]) => id);
     multi.runCommand('xack', [this.key, INGEST_LOG_GROUP, ...ids]);
     multi.runCommand('xdel', [this.key, ...ids]);
