@@ -82,6 +82,15 @@ describe('IngestLogMover (real Redis, real BullMQ)', () => {
     expect(await redis.xpending(ingestLogKey(prefix), INGEST_LOG_GROUP)).toEqual([0, null, null, null]);
   });
 
+  it("puts one sender's reports from several entries in one job, in log order", async () => {
+    for (let e = 0; e < 3; e++) await producer.appendToIngestLog({ alerts: [alert('a'), alert(`x${e}`), alert('b')], rejected: [] });
+    mover({ maxKeysPerJob: 2, gatherMs: 200 });
+    await until(async () => (await logLength()) === 0);
+    const jobs = await triageJobs();
+    const cuts = jobs.map((j) => j.alerts.map((a) => `${a.host}${a.seq}`).join(' ')).sort();
+    expect(cuts).toEqual(['a1 a4 a7 x02', 'b3 b6 b9 x15', 'x28']);
+  });
+
   it("takes over the entries a mover read and never moved (its worker was killed), and moves each alert once", async () => {
     await producer.appendToIngestLog({ alerts: [alert('a'), alert('b')], rejected: [] });
     // a mover that dies between reading and moving: the entry stays pending under its name

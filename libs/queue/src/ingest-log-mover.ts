@@ -5,11 +5,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { INGEST_LOG_GROUP, ingestLogKey, readIngestLogEntry } from './ingest-log';
 import { DURABLE_JOB_OPTIONS, type JobProducer } from './job-producer';
-import { JobName, QueueName, type QueuedRejection, type TriageBatchPayload } from './jobs';
+import { JobName, QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
+import { cutIntoJobs, type JobCutLimits } from './triage-job-cut';
 
-export interface MoverOptions {
-  /** most alerts in one triage job */
-  maxAlertsPerJob: number;
+export interface MoverOptions extends JobCutLimits {
   /** most log entries read at once; fewer when entries are big, so a read brings about maxAlertsPerMove alerts */
   readCount: number;
   /**
@@ -42,14 +41,17 @@ export interface MoverOptions {
   forgetConsumersAfterMs: number;
 }
 
-export const DEFAULT_MOVER_OPTIONS: MoverOptions = { maxAlertsPerJob: 250, readCount: 200, maxAlertsPerMove: 2000, maxWaitingJobs: 8, blockMs: 1000, gatherMs: 25, claimIdleMs: 15_000, claimEveryMs: 5_000, forgetConsumersAfterMs: 3600_000 };
+export const DEFAULT_MOVER_OPTIONS: MoverOptions = { maxAlertsPerJob: 1000, maxKeysPerJob: 250, readCount: 200, maxAlertsPerMove: 4000, maxWaitingJobs: 8, blockMs: 1000, gatherMs: 250, claimIdleMs: 15_000, claimEveryMs: 5_000, forgetConsumersAfterMs: 3600_000 };
 
 type Entry = [id: string, fields: string[] | null];
+
+/** while the triage queue is full, how often the mover looks again (ms) */
+const QUEUE_POLL_MS = 20;
 
 /**
  * Moves the ingest log (ingest-log.ts) into triage jobs. Each round reads up
  * to `readCount` entries through the consumer group, cuts their alerts into
- * jobs of up to `maxAlertsPerJob` in log order, and adds the jobs, acknowledges
+ * jobs that keep each sender's reports together (triage-job-cut.ts), and adds the jobs, acknowledges
  * and deletes the entries in one MULTI: either the jobs exist and the entries
  * are gone, or nothing happened and the entries wait. So an accepted alert
  * becomes exactly one triage job's, even when a worker dies mid-move; another
@@ -105,10 +107,11 @@ export class IngestLogMover {
         const gather = lastMoveAt + this.options.gatherMs - Date.now();
         if (!backlog && gather > 0) await sleep(gather);
         if ((await this.waitingJobs()) >= this.options.maxWaitingJobs) {
-          await sleep(Math.max(this.options.gatherMs, 10));
+          await sleep(QUEUE_POLL_MS);
           continue;
         }
-        const entries = await this.next();
+        const count = this.readCount();
+        const entries = await this.next(count);
         let movedAll = true;
         if (entries.length > 0) {
           movedAll = await this.move(entries);
@@ -116,7 +119,7 @@ export class IngestLogMover {
         }
         // entries read and not moved yet are this mover's: they come first in the next round
         if (!movedAll) this.rereadOwn = true;
-        backlog = !movedAll || entries.length >= this.readCount();
+        backlog = !movedAll || entries.length >= count;
         failures = 0;
       } catch (err) {
         if (!this.running) break;
@@ -138,9 +141,9 @@ export class IngestLogMover {
   }
 
   /** This mover's own unmoved entries, else entries a dead mover left, else new ones (waiting up to blockMs). */
-  private async next(): Promise<Entry[]> {
+  private async next(count: number): Promise<Entry[]> {
     if (this.rereadOwn) {
-      const own = entriesOf(await this.reader.xreadgroup('GROUP', INGEST_LOG_GROUP, this.consumer, 'COUNT', this.readCount(), 'STREAMS', this.key, '0'));
+      const own = entriesOf(await this.reader.xreadgroup('GROUP', INGEST_LOG_GROUP, this.consumer, 'COUNT', count, 'STREAMS', this.key, '0'));
       if (own.length > 0) return own;
       this.rereadOwn = false;
     }
@@ -162,7 +165,7 @@ export class IngestLogMover {
       INGEST_LOG_GROUP,
       this.consumer,
       'COUNT',
-      this.readCount(),
+      count,
       'BLOCK',
       this.options.blockMs,
       'STREAMS',
@@ -196,14 +199,12 @@ export class IngestLogMover {
   /** Moves the entries, or as many as maxAlertsPerMove allows (then false); at least one. */
   private async move(read: Entry[]): Promise<boolean> {
     const readAt = Date.now();
-    const jobs: TriageBatchPayload[] = [];
+    const alerts: QueuedAlert[] = [];
     const rejected: QueuedRejection[] = [];
     const unreadable: Entry[] = [];
     const entries: Entry[] = [];
-    let alerts = 0;
-    let current: TriageBatchPayload | null = null;
     for (const entry of read) {
-      if (alerts >= this.options.maxAlertsPerMove) break;
+      if (alerts.length >= this.options.maxAlertsPerMove) break;
       // the event loop is shared with this worker's other queues (a P0's paging among them)
       if (entries.length > 0) await yieldToEventLoop();
       entries.push(entry);
@@ -218,16 +219,10 @@ export class IngestLogMover {
         unreadable.push(entry);
         continue;
       }
-      alerts += body.alerts.length;
-      for (const alert of body.alerts) {
-        if (current === null || current.alerts.length >= this.options.maxAlertsPerJob) {
-          current = { batchId: randomUUID(), alerts: [], rejected: [] };
-          jobs.push(current);
-        }
-        current.alerts.push(alert);
-      }
+      for (const alert of body.alerts) alerts.push(alert);
       for (const r of body.rejected) rejected.push(r);
     }
+    const jobs: TriageBatchPayload[] = cutIntoJobs(alerts, this.options).map((cut) => ({ batchId: randomUUID(), alerts: cut, rejected: [] }));
     if (rejected.length > 0) {
       if (jobs.length === 0) jobs.push({ batchId: randomUUID(), alerts: [], rejected: [] });
       jobs[0]!.rejected = rejected;
@@ -248,7 +243,7 @@ export class IngestLogMover {
     const results = await multi.exec();
     if (results === null) throw new Error('the move transaction was aborted');
     for (const [err] of results) if (err) throw err;
-    this.alertsPerEntry = 0.5 * this.alertsPerEntry + 0.5 * Math.max(1, alerts / entries.length);
+    this.alertsPerEntry = 0.5 * this.alertsPerEntry + 0.5 * Math.max(1, alerts.length / entries.length);
     return entries.length === read.length;
   }
 }

@@ -7,8 +7,9 @@ import type { QueuedAlert, QueuedRejection } from './jobs';
  * in one script, one round trip) cost Redis 17 µs for a 200-byte entry and
  * 38 µs for 5 KB, where a BullMQ job cost it 49 µs with one alert plus an
  * INCRBY round trip (Redis 7.0, INFO commandstats, one call at a time). The
- * worker's mover turns the entries into triage jobs of up to 250 alerts,
- * which PostgreSQL applies far more cheaply per alert than many small ones.
+ * worker's mover turns the entries into triage jobs that keep each sender's
+ * reports together (triage-job-cut.ts), which PostgreSQL applies far more
+ * cheaply per alert than many small ones.
  *
  * Key names are persisted: never rename them.
  */
