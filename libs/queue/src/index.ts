@@ -4,6 +4,7 @@ export { JobProducer, DURABLE_JOB_OPTIONS, cappedExponentialBackoff } from './jo
 export { createRedisConnection } from './redis-connection';
 export { ingestLogKey, INGEST_LOG_GROUP } from './ingest-log';
 export { IngestLogMover, type MoverOptions } from './ingest-log-mover';
+export { cutIntoJobs, reportKeyOf, type JobCutLimits } from './triage-job-cut';
 export { IngestBatcher, IngestBackedUpError, type BatcherOptions } from './ingest-batcher';
 export { QueueModule, REDIS, type QueueModuleOptions } from './queue.module';
 export { ClusterBroadcast, type BroadcastMessage } from './cluster-broadcast';

@@ -7,6 +7,7 @@ import { ConfigStore, findIntegrationByToken } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
 import { IngestBatcher, QueueName, toQueuedAlert, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
 import { LOGGER } from '../app-tokens';
+import { ingestLaneOf } from './ingest-lane';
 
 export type IngestEndpoint = 'lines' | 'alertmanager' | 'open-falcon';
 
@@ -110,11 +111,7 @@ export class IngestService {
     return counters;
   }
 
-  /** Alerts of the tiers that page at once go to the urgent triage queue. */
-  private readonly laneOf = (alert: QueuedAlert): QueueName => {
-    const tier = this.config.config.lookup.tierByPriority.get(alert.priority)?.name;
-    return tier === 'critical' || tier === 'high' ? QueueName.triageUrgent : QueueName.triage;
-  };
+  private readonly laneOf = (alert: QueuedAlert): QueueName => ingestLaneOf(this.config.config.lookup.tierByPriority.get(alert.priority));
 
   private unauthorized(message: string): UnauthorizedException {
     this.metrics.requestsRefused.inc({ status: '401' });

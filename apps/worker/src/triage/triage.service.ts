@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AlertRepository, ReplyCodeRepository, SilenceRepository, type TriageBatchResult } from '@klaxon/db';
 import { ConfigStore } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
-import { JobName, JobProducer, NOTIFY_QUEUE, type TierName, type TriageBatchPayload } from '@klaxon/queue';
+import { JobName, JobProducer, NOTIFY_QUEUE, reportKeyOf, type TierName, type TriageBatchPayload } from '@klaxon/queue';
 import { activeSilenceFor, fingerprintOf, planTriage, type TriageItem, type TriageOutcome } from '@klaxon/triage';
 import { LOGGER } from '../worker-tokens';
 import { DigestService } from '../notify/digest.service';
@@ -69,7 +69,14 @@ export class TriageService {
   }
 
   private async applyWhole(payload: TriageBatchPayload): Promise<TriageBatchResult> {
-    const items: TriageItem[] = payload.alerts.map((alert) => ({ alert, fingerprint: fingerprintOf(alert) }));
+    // a job holds each sender's reports together (the mover's cut): hash each sender once
+    const fingerprints = new Map<string, string>();
+    const items: TriageItem[] = payload.alerts.map((alert) => {
+      const key = reportKeyOf(alert);
+      let fingerprint = fingerprints.get(key);
+      if (fingerprint === undefined) fingerprints.set(key, (fingerprint = fingerprintOf(alert)));
+      return { alert, fingerprint };
+    });
     const now = new Date();
     const silences = items.length > 0 ? await this.silences.current(now) : [];
     const silenceFor =
