@@ -1168,6 +1168,7 @@ async function main() {
     setCurrentLoad: (x) => (currentLoad = x),
     twilio,
     track,
+    profDir,
   };
   if (MAIN_STACK_PHASES.some((p) => opts.phases.includes(p))) {
     stack = await startStack({ root: ROOT, adminUrl: opts.databaseUrl, redisUrl: opts.redisUrl, workers: opts.workers, log, profDir, workerEnv: twilio?.env ?? {} });

@@ -11,7 +11,8 @@
 //   off, so every page is its own SMS with its number): a triage backlog of
 //   20,000 alerts, and the storm's lines sent as fast as they go; triage and
 //   paging rates, and a duplicate check of every PROBLEM SMS.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import http from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -39,8 +40,15 @@ export function procMemory(pid) {
 
 const redisField = (info, k) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
 
+/** `dir`/`name`, created; undefined without `dir` */
+function subfolder(dir, name) {
+  if (!dir) return undefined;
+  mkdirSync(join(dir, name), { recursive: true });
+  return join(dir, name);
+}
+
 /** A Klaxon for the storm config, with its stand-ins and observers. */
-async function startStormStack({ root, opts, log, twilio, mode, workers, track }) {
+async function startStormStack({ root, opts, log, twilio, mode, workers, track, profDir }) {
   const im = await startReceiver();
   track(im);
   const smtp = await startSmtpStandIn();
@@ -51,6 +59,8 @@ async function startStormStack({ root, opts, log, twilio, mode, workers, track }
     redisUrl: opts.redisUrl,
     workers,
     log,
+    // --prof: each stack's profiles in a folder of its own (storm, scale-1w, scale-2w)
+    profDir: subfolder(profDir, mode === 'storm' ? 'storm' : `scale-${workers}w`),
     workerEnv: { ...twilio.env, SMTP_URL: smtp.url },
     configYaml: (token) => stormConfigYaml({ token, imBaseUrl: im.baseUrl, mode }),
   });
@@ -316,14 +326,14 @@ async function p0Latency(s, sends, smsBySid) {
 }
 
 /** The `storm` phase. */
-export async function runStormPhase({ root, opts, log, remaining, isAborted, twilio, track }) {
+export async function runStormPhase({ root, opts, log, remaining, isAborted, twilio, track, profDir }) {
   const alerts = stormAlerts({ total: opts.stormAlerts, durationMs: opts.stormDuration * 1000 });
   const requests = stormRequests(alerts);
   const mix = stormMix(alerts);
   const needed = opts.stormDuration + opts.stormSettle + 25;
   if (remaining() < needed) return { skipped: `storm: needs about ${needed} s, ${Math.floor(remaining())} s left under --max-time` };
   log(`storm: ${mix.alerts} alerts, ${mix.hosts} hosts, ${requests.length} requests over ${opts.stormDuration} s; default tiers and SMS budget; ${opts.stormWorkers} worker(s) …`);
-  const s = await startStormStack({ root, opts, log, twilio, mode: 'storm', workers: opts.stormWorkers, track });
+  const s = await startStormStack({ root, opts, log, twilio, mode: 'storm', workers: opts.stormWorkers, track, profDir });
   let sampler = null;
   try {
     const sms0 = twilio.messages.length;
@@ -402,7 +412,7 @@ export async function runStormPhase({ root, opts, log, remaining, isAborted, twi
 }
 
 /** The `scale` phase: one run per worker count. */
-export async function runScalePhase({ root, opts, log, remaining, isAborted, twilio, track }) {
+export async function runScalePhase({ root, opts, log, remaining, isAborted, twilio, track, profDir }) {
   const alerts = stormAlerts({ total: opts.stormAlerts, durationMs: opts.stormDuration * 1000 });
   const requests = stormRequests(alerts);
   const runs = {};
@@ -413,7 +423,7 @@ export async function runScalePhase({ root, opts, log, remaining, isAborted, twi
       continue;
     }
     log(`scale, ${workers} worker(s): starting …`);
-    const s = await startStormStack({ root, opts, log, twilio, mode: 'scale', workers, track });
+    const s = await startStormStack({ root, opts, log, twilio, mode: 'scale', workers, track, profDir });
     try {
       const run = { workers };
       // (a) a standing triage backlog: 2,000 fingerprints × 10 copies enqueued while paused, then released

@@ -42,22 +42,33 @@ export function isoTime(date: Date): string {
   return Number.isNaN(date.getTime()) ? 'unknown' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** one formatter per time zone: building one costs far more than formatting (every IM message and email shows a time) */
+const readableFormats = new Map<string, Intl.DateTimeFormat>();
+
+function readableFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = readableFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    readableFormats.set(timeZone, format);
+  }
+  return format;
+}
+
 /** `Sun 1 Mar 2026 10:00 UTC`, or `Sun 1 Mar 2026 18:00 GMT+8` in Asia/Shanghai. */
 export function readableTime(date: Date, timeZone = 'UTC'): string {
   if (Number.isNaN(date.getTime())) return 'unknown';
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  });
   const part: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
-  for (const { type, value } of format.formatToParts(date)) part[type] = value;
+  for (const { type, value } of readableFormat(timeZone).formatToParts(date)) part[type] = value;
   return `${part.weekday} ${part.day} ${part.month} ${part.year} ${part.hour}:${part.minute} ${part.timeZoneName}`;
 }
 
