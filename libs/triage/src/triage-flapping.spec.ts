@@ -296,15 +296,30 @@ describe('planTriage with flap detection', () => {
   });
 
   describe('reports that are not cycles', () => {
-    it('does not reopen for a PROBLEM older than the OK already seen (stale): it is kept opened and resolved', () => {
+    it('does not reopen for a PROBLEM older than the OK already seen (stale): it counts into the resolved alert, which stays resolved', () => {
       const late = report('PROBLEM', 1);
       const state: TriageState = { ...afterResolution(lastAlert({ resolvedAt: at(2) }), 2), lastOk: new Map([[FP, { seq: late.seq + 1, at: at(2) }]]) };
       const p = plan([late], state);
-      expect(p.updates).toEqual([]);
-      expect(p.newAlerts).toEqual([expect.objectContaining({ resolvedAt: at(2) })]);
+      expect(p.newAlerts).toEqual([]);
+      expect(p.updates).toEqual([expect.objectContaining({ id: 'last-1', countDelta: 1, resolvedAt: null, reopen: false })]);
+      expect(p.events).toEqual([expect.objectContaining({ alertId: 'last-1', type: 'deduplicated', detail: { count: 1, lastIngestId: late.id } })]);
       expect(p.outcome.stale).toBe(1);
+      expect(p.outcome.pages).toEqual([]);
+      expect(p.outcome.resolved).toEqual([]);
       expect(p.outcome.flapNotices).toEqual([]);
       expect(p.flapMemory).toEqual([]);
+    });
+
+    it('keeps a stale PROBLEM as an alert opened and resolved at once when the last alert was resolved by a person', () => {
+      const late = report('PROBLEM', 1);
+      const state: TriageState = {
+        ...afterResolution(lastAlert({ resolvedAt: at(2), resolvedBySource: false }), 2),
+        lastOk: new Map([[FP, { seq: late.seq + 1, at: at(2) }]]),
+      };
+      const p = plan([late], state);
+      expect(p.updates).toEqual([]);
+      expect(p.newAlerts).toEqual([expect.objectContaining({ resolvedAt: at(2) })]);
+      expect(p.outcome.pages).toEqual([]);
     });
 
     it.each([

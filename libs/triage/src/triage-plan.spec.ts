@@ -109,6 +109,31 @@ describe('planTriage', () => {
     expect(plan.outcome.stale).toBe(2);
   });
 
+  it('counts PROBLEMs older than the OK that resolved their alert (a straggler) into that alert, which stays resolved', () => {
+    const late = report();
+    const ok = report({ status: 'OK' });
+    const fp = fingerprintOf(ok);
+    const okAt = new Date(ok.receivedAt);
+    const state: TriageState = {
+      open: new Map(),
+      lastOk: new Map([[fp, { seq: ok.seq, at: okAt }]]),
+      flap: new Map([
+        [
+          fp,
+          {
+            lastAlert: { id: 'done-1', priority: 'P1', tier: 'high', policy: null, silenced: false, lastProblemSeq: late.seq - 1, resolvedAt: okAt, resolvedBySource: true, flapCycles: 0 },
+            cycles: [],
+          },
+        ],
+      ]),
+    };
+    const plan = planTriage(items(late), state, route, newId);
+    expect(plan.newAlerts).toEqual([]);
+    expect(plan.updates).toEqual([expect.objectContaining({ id: 'done-1', countDelta: 1, lastProblemSeq: late.seq, resolvedAt: null, reopen: false })]);
+    expect(plan.events.map((e) => [e.alertId, e.type])).toEqual([['done-1', 'deduplicated']]);
+    expect(plan.outcome).toEqual(expect.objectContaining({ stale: 1, pages: [], resolved: [], recoveries: [] }));
+  });
+
   it('does not let an OK older than the newest PROBLEM resolve the alert', () => {
     const ok = report({ status: 'OK' });
     const problem = report();

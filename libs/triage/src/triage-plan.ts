@@ -231,9 +231,10 @@ function moreUrgent(a: Priority, b: Priority): boolean {
  * - PROBLEM opens an alert, or counts into the open one (raising its priority,
  *   tier and policy when it is more urgent);
  * - OK resolves the open alert when it is newer than the last PROBLEM counted;
- * - a PROBLEM older than an OK already seen (queues reorder) is kept as an
- *   alert that opened and resolved at once, paging nobody; an older OK only
- *   counts as seen.
+ * - a PROBLEM older than an OK already seen (queues reorder) is counted into
+ *   the alert its source resolved last, which stays resolved; without one it
+ *   is kept as an alert that opened and resolved at once; either way it pages
+ *   nobody. An older OK only counts as seen.
  * With `flapping` (flap detection, off when absent):
  * - a PROBLEM with no open alert whose last alert the source resolved within
  *   the window is a cycle; once the window holds `cycles` of them, it reopens
@@ -299,7 +300,8 @@ export function planTriage(
     const change = touch(working);
     if ('countDelta' in change) change.countDelta++;
     else change.count++;
-    change.lastSeenAt = new Date(report.receivedAt);
+    // a report that queues delivered late never moves the last sighting back
+    if (change.lastSeenAt === null || report.receivedAt > change.lastSeenAt.getTime()) change.lastSeenAt = new Date(report.receivedAt);
     if (report.seq > working.lastProblemSeq) {
       working.lastProblemSeq = report.seq;
       change.lastProblemSeq = report.seq;
@@ -430,6 +432,8 @@ export function planTriage(
     let lastOk: LastOk | null = known ?? null;
     /** this batch's alert for stale PROBLEMs of this fingerprint, so a burst of them is one alert */
     let staleAlert: Working | null = null;
+    /** the resolved alert stale PROBLEMs were counted into */
+    let straggledInto: Working | null = null;
 
     const memory = state.flap?.get(fingerprint);
     const knownLastAlertId = memory?.lastAlert?.id ?? null;
@@ -487,7 +491,14 @@ export function planTriage(
           if (moreUrgent(report.priority, current.priority)) escalatePriority(current, change, report);
         } else if (lastOk !== null && report.seq < lastOk.seq) {
           plan.outcome.stale++;
-          if (staleAlert?.row) {
+          if (previous?.resolvedBySource) {
+            // a straggler of the incident its source has just resolved (queues reorder): counted into that
+            // alert, which stays resolved, rather than opening another
+            previous.working.deduplicated++;
+            previous.working.lastIngestId = report.id;
+            countProblem(previous.working, report);
+            straggledInto = previous.working;
+          } else if (staleAlert?.row) {
             staleAlert.row.count++;
           } else {
             staleAlert = open(fingerprint, report, { at: lastOk.at, by: report.source });
@@ -543,6 +554,7 @@ export function planTriage(
       }
     }
     if (current) flushDeduplicated(current);
+    if (straggledInto) flushDeduplicated(straggledInto);
     if (lastOk !== null && lastOk !== known) plan.okMemory.push({ fingerprint, lastOkSeq: lastOk.seq, lastOkAt: lastOk.at });
     // Remembered only for fingerprints that have had an OK: a flood of new fingerprints writes nothing more.
     if (flapping !== undefined && (lastAlertId !== knownLastAlertId || cyclesChanged) && (memory !== undefined || lastOk !== null)) {
