@@ -166,8 +166,8 @@ async function queueCounts() {
   const all = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed')));
   const sum = {};
   for (const c of all) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + v;
-  // ingest-log entries (the normal lane) not yet moved into triage jobs by a worker
-  sum.logged = await queueRedis.xlen(`${stack.prefix}:ingest-log`);
+  // ingest-log entries (both lanes) not yet moved into triage jobs by a worker
+  sum.logged = (await queueRedis.xlen(`${stack.prefix}:ingest-log`)) + (await queueRedis.xlen(`${stack.prefix}:ingest-log-urgent`));
   return sum;
 }
 const pauseTriage = () => Promise.all(queues.map((q) => q.pause()));
@@ -186,8 +186,8 @@ let discardedAlerts = 0;
  */
 async function discardBacklog(phase) {
   if (queues.length === 0 || pendingJobs(await queueCounts()) === 0) return;
-  // entries still in the ingest log go first; a move under way ends within the pause below
-  await queueRedis.xtrim(`${stack.prefix}:ingest-log`, 'MAXLEN', 0);
+  // entries still in the ingest logs go first; a move under way ends within the pause below
+  for (const log of ['ingest-log', 'ingest-log-urgent']) await queueRedis.xtrim(`${stack.prefix}:${log}`, 'MAXLEN', 0);
   await pauseTriage();
   await sleep(200);
   while ((await queueCounts()).active > 0) await sleep(100);

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { TRIAGE_QUEUES, ingestLogKey, type TriageBatchPayload } from '@klaxon/queue';
+import { INGEST_LANES, TRIAGE_QUEUES, ingestLogKey, type TriageBatchPayload } from '@klaxon/queue';
 import {
   onePersonConfigYaml,
   TestClient,
@@ -89,8 +89,8 @@ async function withTriageQueues<T>(work: (queues: Queue[]) => Promise<T>): Promi
 
 /**
  * Alerts accepted and not triaged yet, wherever they wait in Redis: in the
- * paused triage queues' jobs or still in the ingest log (the normal lane,
- * until a worker's mover makes them jobs). The queues' lists and the log are
+ * paused triage queues' jobs or still in the ingest logs (until a worker's
+ * movers make them jobs). The queues' lists and the logs are
  * read in one MULTI: the mover moves entries into jobs in one transaction, so
  * that snapshot never counts an alert twice or not at all.
  */
@@ -100,12 +100,12 @@ const alertsWaiting = async () => {
   try {
     const snapshot = connection.multi();
     for (const queue of TRIAGE_QUEUES) snapshot.lrange(`${prefix}:${queue}:wait`, 0, -1);
-    snapshot.xrange(ingestLogKey(prefix), '-', '+');
+    for (const lane of INGEST_LANES) snapshot.xrange(ingestLogKey(prefix, lane), '-', '+');
     const results = (await snapshot.exec())!.map(([err, value]) => {
       if (err) throw err;
       return value;
     });
-    const entries = results.pop() as [string, string[]][];
+    const entries = results.splice(TRIAGE_QUEUES.length).flat() as [string, string[]][];
     let alerts = entries.reduce((n, [, fields]) => n + (JSON.parse(fields[fields.indexOf('body') + 1]!) as { alerts: unknown[] }).alerts.length, 0);
     for (const [i, ids] of (results as string[][]).entries()) {
       for (const id of ids) alerts += (JSON.parse((await connection.hget(`${prefix}:${TRIAGE_QUEUES[i]}:${id}`, 'data'))!) as TriageBatchPayload).alerts.length;

@@ -54,6 +54,7 @@ describe('probes and metrics', () => {
     expect(metrics.text).toMatch(/klaxon_queue_depth\{[^}]*queue="triage",state="waiting"[^}]*\} \d+/);
     // the normal lane's entries not yet moved into triage jobs
     expect(metrics.text).toMatch(/klaxon_queue_depth\{[^}]*queue="ingest-log",state="waiting"[^}]*\} \d+/);
+    expect(metrics.text).toMatch(/klaxon_queue_depth\{[^}]*queue="ingest-log-urgent",state="waiting"[^}]*\} \d+/);
     const worker = new TestClient(`http://127.0.0.1:${workerPort}`);
     await waitFor(async () => /klaxon_end_to_end_latency_seconds_count\{[^}]*stage="triaged"[^}]*\} [1-9]/.test((await worker.request('GET', '/metrics')).text), {
       what: 'the worker to report triage latency',

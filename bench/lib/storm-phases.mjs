@@ -103,8 +103,8 @@ async function triagedSoFar(s) {
 
 async function pendingTriageJobs(s) {
   const all = await Promise.all(s.queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused')));
-  // plus ingest-log entries (the normal lane) a worker has not moved into triage jobs yet
-  const logged = await s.redis.xlen(`${s.stack.prefix}:ingest-log`);
+  // plus ingest-log entries (both lanes) a worker has not moved into triage jobs yet
+  const logged = (await s.redis.xlen(`${s.stack.prefix}:ingest-log`)) + (await s.redis.xlen(`${s.stack.prefix}:ingest-log-urgent`));
   return all.reduce((n, c) => n + c.waiting + c.active + c.delayed + c.prioritized + c.paused, logged);
 }
 

@@ -6,7 +6,7 @@ import { testEnv } from '../../testing/src/test-env';
 import { deleteRedisKeys } from '../../testing/src/klaxon-processes';
 import { IngestBackedUpError, IngestBatcher } from './ingest-batcher';
 import { ingestLogKey } from './ingest-log';
-import { IngestLogMover, type MoverOptions } from './ingest-log-mover';
+import { IngestLogMover, URGENT_MOVER_OPTIONS, type MoverOptions } from './ingest-log-mover';
 import { JobProducer } from './job-producer';
 import { QueueName, type QueuedAlert, type TriageBatchPayload } from './jobs';
 
@@ -34,15 +34,21 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
     return list.map((j) => j.data as TriageBatchPayload);
   };
 
-  /** Runs a mover until the ingest log is empty, as a worker would. */
+  /** Runs both lanes' movers until the ingest logs are empty, as a worker would. */
   const moveAll = async (options: Partial<MoverOptions> = {}) => {
-    const mover = new IngestLogMover(new Redis(testEnv().redisUrl, { maxRetriesPerRequest: null }), producer, prefix, pino({ level: 'silent' }), {
-      blockMs: 50,
-      ...options,
-    });
-    mover.start();
-    while ((await redis.xlen(ingestLogKey(prefix))) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    await mover.stop();
+    const start = (lane: Partial<MoverOptions>) => {
+      const m = new IngestLogMover(new Redis(testEnv().redisUrl, { maxRetriesPerRequest: null }), producer, prefix, pino({ level: 'silent' }), {
+        ...lane,
+        blockMs: 50,
+        ...options,
+      });
+      m.start();
+      return m;
+    };
+    const movers = [start({}), start(URGENT_MOVER_OPTIONS)];
+    const left = async () => (await redis.xlen(ingestLogKey(prefix, 'normal'))) + (await redis.xlen(ingestLogKey(prefix, 'urgent')));
+    while ((await left()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.all(movers.map((m) => m.stop()));
   };
 
   beforeEach(() => {
@@ -80,15 +86,17 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
     expect(Number(await redis.get(`${prefix}:ingest-seq`))).toBe(5);
   });
 
-  it('splits a big request across entries and jobs; the urgent lane goes straight to its own queue', async () => {
+  it('splits a big request across entries and jobs; the urgent lane goes to its own log and queue', async () => {
     const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 10, maxFlushesInFlight: 4, maxPendingBatches: 100, maxAlertsPerEntry: 20 });
     const alerts = [...Array.from({ length: 25 }, (_, i) => alert(`low-${i}`)), alert('urgent', 'P0')];
     await batcher.submit(alerts, [{ receivedAt: 0, integration: 't', endpoint: 'lines', line: 3, input: 'x', error: 'bad' }], (a) =>
       a.priority === 'P0' ? QueueName.triageUrgent : QueueName.triage,
     );
     expect(await redis.xlen(ingestLogKey(prefix))).toBe(2);
-    const urgent = await jobs(QueueName.triageUrgent);
+    expect(await redis.xlen(ingestLogKey(prefix, 'urgent'))).toBe(1);
+    expect(await jobs(QueueName.triageUrgent)).toEqual([]);
     await moveAll({ maxAlertsPerJob: 10 });
+    const urgent = await jobs(QueueName.triageUrgent);
     const low = await jobs(QueueName.triage);
     expect(low.map((p) => p.alerts.length).sort((a, b) => a - b)).toEqual([5, 10, 10]);
     expect(low.flatMap((p) => p.alerts.map((a) => a.host)).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `low-${i}`).sort());

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { JobName, QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
+import { QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
 import type { JobProducer } from './job-producer';
-import type { IngestLogBody } from './ingest-log';
+import type { IngestLane, IngestLogBody } from './ingest-log';
 
 export interface BatcherOptions {
-  /** most alerts in one triage job; bigger requests are split across jobs (smaller jobs block the worker's event loop for less) */
+  /** most alerts a pending batch collects before another is opened (one flush appends them all) */
   maxAlertsPerJob: number;
-  /** most ingest-log entries and job writes in flight at once; fewer make bigger groups, which cost Redis and the api less per alert */
+  /** most flushes (ingest-log appends) in flight at once; fewer make bigger groups, which cost Redis and the api less per alert */
   maxFlushesInFlight: number;
   /** most alerts in one ingest-log entry (a bigger group is appended as several) */
   maxAlertsPerEntry: number;
@@ -35,14 +35,13 @@ interface OpenBatch {
  * loop, without waiting for company. A request resolves once everything
  * holding its alerts is in Redis; only then does ingest answer 202.
  *
- * The normal lane and rejections are appended to the ingest log (one entry per
- * group, numbered and appended in one step; ingest-log.ts), which the workers
- * move into triage jobs. The urgent lane's alerts become triage jobs at once,
- * so a P0 never waits for a mover; their sequence numbers come from the same
- * Redis counter, reserved before the jobs are written. Either way an alert is
- * numbered after its request arrived and before it is answered, so a report
- * that arrives after another was answered, at any api process, is numbered
- * after it.
+ * Each lane is appended to its ingest log (one entry per group and lane,
+ * numbered and appended in one step; ingest-log.ts), which the workers' movers
+ * turn into triage jobs: the urgent lane's at once, into jobs as big as what
+ * waited, the normal lane's gathered. Rejections go with the normal lane. An
+ * alert is numbered after its request arrived and before it is answered, from
+ * one counter for both lanes, so a report that arrives after another was
+ * answered, at any api process, is numbered after it.
  */
 export class IngestBatcher {
   private pending: OpenBatch[] = [];
@@ -122,9 +121,9 @@ export class IngestBatcher {
     this.pending = [];
     this.inFlight++;
     try {
-      const logged = batches.filter((b) => b.queue === QueueName.triage);
-      const jobs = batches.filter((b) => b.queue !== QueueName.triage);
-      await Promise.all([this.appendToLog(logged), this.writeJobs(jobs)]);
+      const urgent = batches.filter((b) => b.queue === QueueName.triageUrgent);
+      const normal = batches.filter((b) => b.queue !== QueueName.triageUrgent);
+      await Promise.all([this.appendToLog(normal, 'normal'), this.appendToLog(urgent, 'urgent')]);
       for (const b of batches) b.resolve();
     } catch (err) {
       for (const b of batches) b.reject(err);
@@ -134,8 +133,8 @@ export class IngestBatcher {
     }
   }
 
-  /** The normal lane and rejections: ingest-log entries of up to maxAlertsPerEntry alerts, appended in order. */
-  private appendToLog(batches: readonly OpenBatch[]): Promise<unknown> {
+  /** One lane's batches (the normal lane's with rejections): ingest-log entries of up to maxAlertsPerEntry alerts, appended in order. */
+  private appendToLog(batches: readonly OpenBatch[], lane: IngestLane): Promise<unknown> {
     if (batches.length === 0) return Promise.resolve();
     const entries: IngestLogBody[] = [];
     let entry: IngestLogBody = { alerts: [], rejected: [] };
@@ -150,27 +149,6 @@ export class IngestBatcher {
       }
       for (const r of b.payload.rejected) entry.rejected.push(r);
     }
-    return Promise.all(entries.map((e) => this.producer.appendToIngestLog(e)));
-  }
-
-  /** The urgent lane: numbered from the ingest counter, then written as triage jobs (the batch id is the job id). */
-  private async writeJobs(batches: readonly OpenBatch[]): Promise<void> {
-    if (batches.length === 0) return;
-    const count = batches.reduce((n, b) => n + b.payload.alerts.length, 0);
-    if (count > 0) {
-      let seq = await this.producer.reserveSequence(count);
-      for (const b of batches) for (const alert of b.payload.alerts) alert.seq = seq++;
-    }
-    const byQueue = new Map<QueueName, OpenBatch[]>();
-    for (const b of batches) byQueue.set(b.queue, [...(byQueue.get(b.queue) ?? []), b]);
-    await Promise.all(
-      [...byQueue].map(([queue, list]) =>
-        this.producer.enqueueMany(
-          queue,
-          JobName.triageBatch,
-          list.map((b) => ({ payload: b.payload, options: { jobId: b.payload.batchId } })),
-        ),
-      ),
-    );
+    return Promise.all(entries.map((e) => this.producer.appendToIngestLog(e, lane)));
   }
 }

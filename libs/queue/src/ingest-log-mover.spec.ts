@@ -5,7 +5,7 @@ import pino from 'pino';
 import { testEnv } from '../../testing/src/test-env';
 import { deleteRedisKeys } from '../../testing/src/klaxon-processes';
 import { INGEST_LOG_GROUP, ingestLogKey } from './ingest-log';
-import { IngestLogMover, type MoverOptions } from './ingest-log-mover';
+import { IngestLogMover, URGENT_MOVER_OPTIONS, type MoverOptions } from './ingest-log-mover';
 import { JobProducer } from './job-producer';
 import { QueueName, type QueuedAlert, type TriageBatchPayload } from './jobs';
 
@@ -45,8 +45,8 @@ describe('IngestLogMover (real Redis, real BullMQ)', () => {
     m.start();
     return m;
   };
-  const triageJobs = async () => {
-    const q = new Queue(QueueName.triage, { connection: redis, prefix });
+  const triageJobs = async (queue: QueueName = QueueName.triage) => {
+    const q = new Queue(queue, { connection: redis, prefix });
     const list = await q.getJobs(['waiting']);
     await q.close();
     return list.map((j) => j.data as TriageBatchPayload);
@@ -89,6 +89,45 @@ describe('IngestLogMover (real Redis, real BullMQ)', () => {
     const jobs = await triageJobs();
     const cuts = jobs.map((j) => j.alerts.map((a) => `${a.host}${a.seq}`).join(' ')).sort();
     expect(cuts).toEqual(['a1 a4 a7 x02', 'b3 b6 b9 x15', 'x28']);
+  });
+
+  it('moves the urgent log into the urgent queue at once, and what arrives while a job waits as one job', async () => {
+    mover(URGENT_MOVER_OPTIONS);
+    await producer.appendToIngestLog({ alerts: [alert('p0-a')], rejected: [] }, 'urgent');
+    await until(async () => (await triageJobs(QueueName.triageUrgent)).length === 1);
+    expect(await triageJobs(QueueName.triage)).toEqual([]);
+    // urgent triage is busy (one job waiting): the next groups wait in the log ...
+    for (const host of ['p0-b', 'p0-c', 'p0-d']) await producer.appendToIngestLog({ alerts: [alert(host)], rejected: [] }, 'urgent');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await redis.xlen(ingestLogKey(prefix, 'urgent'))).toBe(3);
+    // ... and move together once it is taken
+    const queue = new Queue(QueueName.triageUrgent, { connection: redis, prefix });
+    await queue.drain();
+    await queue.close();
+    await until(async () => (await redis.xlen(ingestLogKey(prefix, 'urgent'))) === 0);
+    const jobs = await triageJobs(QueueName.triageUrgent);
+    expect(jobs.map((j) => j.alerts.map((a) => `${a.host}${a.seq}`))).toEqual([['p0-b2', 'p0-c3', 'p0-d4']]);
+  });
+
+  it('moves the urgent log with one mover at a time; a standby takes over when it stops', async () => {
+    const first = mover({ ...URGENT_MOVER_OPTIONS, blockMs: 50 });
+    await producer.appendToIngestLog({ alerts: [alert('a')], rejected: [] }, 'urgent');
+    await until(async () => (await triageJobs(QueueName.triageUrgent)).length === 1);
+    const lease = `${ingestLogKey(prefix, 'urgent')}:lease`;
+    const leader = await redis.get(lease);
+    expect(leader).not.toBeNull();
+    mover({ ...URGENT_MOVER_OPTIONS, blockMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await redis.get(lease)).toBe(leader);
+    await first.stop();
+    const queue = new Queue(QueueName.triageUrgent, { connection: redis, prefix });
+    await queue.drain();
+    await queue.close();
+    await producer.appendToIngestLog({ alerts: [alert('b')], rejected: [] }, 'urgent');
+    await until(async () => (await triageJobs(QueueName.triageUrgent)).length === 1);
+    expect(hosts(await triageJobs(QueueName.triageUrgent))).toEqual(['b']);
+    expect(await redis.get(lease)).not.toBe(leader);
+    expect(await redis.get(lease)).not.toBeNull();
   });
 
   it("takes over the entries a mover read and never moved (its worker was killed), and moves each alert once", async () => {

@@ -3,12 +3,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { INGEST_LOG_GROUP, ingestLogKey, readIngestLogEntry } from './ingest-log';
+import { INGEST_LOG_GROUP, ingestLogKey, readIngestLogEntry, type IngestLane } from './ingest-log';
 import { DURABLE_JOB_OPTIONS, type JobProducer } from './job-producer';
 import { JobName, QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
 import { cutIntoJobs, type JobCutLimits } from './triage-job-cut';
 
 export interface MoverOptions extends JobCutLimits {
+  /** which log it moves: the normal lane's into the triage queue, the urgent lane's into the urgent one */
+  lane: IngestLane;
   /** most log entries read at once; fewer when entries are big, so a read brings about maxAlertsPerMove alerts */
   readCount: number;
   /**
@@ -24,6 +26,8 @@ export interface MoverOptions extends JobCutLimits {
    * worker's urgent triage and paging
    */
   maxWaitingJobs: number;
+  /** while the triage queue is full, how often the mover looks again (ms) */
+  queuePollMs: number;
   /** how long one read waits for new entries (ms); also how soon `stop` is noticed */
   blockMs: number;
   /**
@@ -39,14 +43,57 @@ export interface MoverOptions extends JobCutLimits {
   claimEveryMs: number;
   /** a consumer (one per worker start) idle this long with nothing pending is removed from the group */
   forgetConsumersAfterMs: number;
+  /**
+   * null: every worker's mover moves. A number: only the mover holding a lease
+   * of that many ms moves (renewed every round, so blockMs must be well under
+   * it); the others stand by and take over when it lapses. One mover keeps the
+   * lane's jobs in log order, so two workers don't split one host's PROBLEM
+   * and OK across jobs they apply at once.
+   */
+  leaseMs: number | null;
 }
 
-export const DEFAULT_MOVER_OPTIONS: MoverOptions = { maxAlertsPerJob: 1000, maxKeysPerJob: 250, readCount: 200, maxAlertsPerMove: 4000, maxWaitingJobs: 8, blockMs: 1000, gatherMs: 250, claimIdleMs: 15_000, claimEveryMs: 5_000, forgetConsumersAfterMs: 3600_000 };
+export const DEFAULT_MOVER_OPTIONS: MoverOptions = { lane: 'normal', maxAlertsPerJob: 1000, maxKeysPerJob: 250, readCount: 200, maxAlertsPerMove: 4000, maxWaitingJobs: 8, queuePollMs: 20, blockMs: 1000, gatherMs: 250, claimIdleMs: 15_000, claimEveryMs: 5_000, forgetConsumersAfterMs: 3600_000, leaseMs: null };
+
+/**
+ * The urgent lane's mover: no gathering (a P0 moves as soon as it is read),
+ * and at most one job waiting, so that while urgent triage is busy the next
+ * alerts wait in the log and then move together as one job, not as one job
+ * per ingest group; smaller jobs, so a transaction holds the urgent lane for
+ * less; one mover at a time across the workers (a lease of 3 s), so the
+ * lane's jobs follow the log's order; and a dead worker's entries are taken
+ * over after 5 s, not 15.
+ */
+export const URGENT_MOVER_OPTIONS: Partial<MoverOptions> = {
+  lane: 'urgent',
+  gatherMs: 0,
+  maxWaitingJobs: 1,
+  queuePollMs: 5,
+  maxAlertsPerJob: 250,
+  maxKeysPerJob: 100,
+  maxAlertsPerMove: 1000,
+  claimIdleMs: 5_000,
+  claimEveryMs: 1_000,
+  blockMs: 500,
+  leaseMs: 3_000,
+};
+
+/** Takes the lease if it is free, renews it if it is ours; 1 if we hold it now. */
+const LEASE_SCRIPT = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+
+/** Gives the lease up if it is ours. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 type Entry = [id: string, fields: string[] | null];
 
-/** while the triage queue is full, how often the mover looks again (ms) */
-const QUEUE_POLL_MS = 20;
 
 /**
  * Moves the ingest log (ingest-log.ts) into triage jobs. Each round reads up
@@ -60,6 +107,7 @@ const QUEUE_POLL_MS = 20;
 export class IngestLogMover {
   private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly key: string;
+  private readonly queueName: QueueName;
   private readonly options: MoverOptions;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -77,8 +125,9 @@ export class IngestLogMover {
     private readonly logger: Logger,
     options: Partial<MoverOptions> = {},
   ) {
-    this.key = ingestLogKey(prefix);
     this.options = { ...DEFAULT_MOVER_OPTIONS, ...options };
+    this.key = ingestLogKey(prefix, this.options.lane);
+    this.queueName = this.options.lane === 'urgent' ? QueueName.triageUrgent : QueueName.triage;
   }
 
   start(): void {
@@ -90,8 +139,20 @@ export class IngestLogMover {
   /** Ends the loop; a move under way finishes first (or fails and leaves its entries for the next mover). */
   async stop(): Promise<void> {
     this.running = false;
+    // a standby takes over at once rather than when the lease lapses
+    if (this.options.leaseMs !== null) await this.reader.eval(RELEASE_SCRIPT, 1, this.leaseKey, this.consumer).catch(() => undefined);
     this.reader.disconnect();
     await this.loop;
+  }
+
+  private get leaseKey(): string {
+    return `${this.key}:lease`;
+  }
+
+  /** Whether this mover may move now: always without a lease, else while it holds the lease. */
+  private async mayMove(): Promise<boolean> {
+    if (this.options.leaseMs === null) return true;
+    return (await this.reader.eval(LEASE_SCRIPT, 1, this.leaseKey, this.consumer, this.options.leaseMs)) === 1;
   }
 
   private async run(): Promise<void> {
@@ -104,10 +165,14 @@ export class IngestLogMover {
         // created once, and again after a failure (a Redis that lost it, e.g. restarted without persistence)
         if (!groupReady) await this.ensureGroup();
         groupReady = true;
+        if (!(await this.mayMove())) {
+          await sleep(Math.min(500, this.options.leaseMs! / 4));
+          continue;
+        }
         const gather = lastMoveAt + this.options.gatherMs - Date.now();
         if (!backlog && gather > 0) await sleep(gather);
         if ((await this.waitingJobs()) >= this.options.maxWaitingJobs) {
-          await sleep(QUEUE_POLL_MS);
+          await sleep(this.options.queuePollMs);
           continue;
         }
         const count = this.readCount();
@@ -181,7 +246,7 @@ export class IngestLogMover {
   }
 
   private waitingJobs(): Promise<number> {
-    return this.reader.llen(this.producer.queue(QueueName.triage).keys.wait!);
+    return this.reader.llen(this.producer.queue(this.queueName).keys.wait!);
   }
 
   /** Every worker start names a new consumer; those of stopped workers, with nothing left pending, are removed after an hour. */
@@ -228,7 +293,7 @@ export class IngestLogMover {
       jobs[0]!.rejected = rejected;
     }
 
-    const queue = this.producer.queue(QueueName.triage);
+    const queue = this.producer.queue(this.queueName);
     const multi = (await queue.getBackend().client).multi();
     for (const [i, payload] of jobs.entries()) {
       if (i > 0) await yieldToEventLoop();

@@ -2,8 +2,10 @@ import type { Redis } from 'ioredis';
 import type { QueuedAlert, QueuedRejection } from './jobs';
 
 /**
- * The ingest log: a Redis stream that normal-lane alerts and rejections are
- * appended to, one entry per ingest group. One append (numbering and XADD
+ * The ingest log: Redis streams that accepted alerts and rejections are
+ * appended to, one entry per ingest group and lane. The urgent lane (tiers
+ * that page at once) has a stream of its own, moved at once into the urgent
+ * triage queue; the normal lane's is gathered. One append (numbering and XADD
  * in one script, one round trip) cost Redis 17 µs for a 200-byte entry and
  * 38 µs for 5 KB, where a BullMQ job cost it 49 µs with one alert plus an
  * INCRBY round trip (Redis 7.0, INFO commandstats, one call at a time). The
@@ -13,7 +15,10 @@ import type { QueuedAlert, QueuedRejection } from './jobs';
  *
  * Key names are persisted: never rename them.
  */
-export const ingestLogKey = (prefix: string): string => `${prefix}:ingest-log`;
+export type IngestLane = 'normal' | 'urgent';
+export const ingestLogKey = (prefix: string, lane: IngestLane = 'normal'): string => (lane === 'urgent' ? `${prefix}:ingest-log-urgent` : `${prefix}:ingest-log`);
+/** both lanes' logs, normal first */
+export const INGEST_LANES: readonly IngestLane[] = ['normal', 'urgent'];
 export const ingestSeqKey = (prefix: string): string => `${prefix}:ingest-seq`;
 /** the consumer group of the workers' movers */
 export const INGEST_LOG_GROUP = 'movers';
@@ -37,11 +42,12 @@ return redis.call('XADD', KEYS[2], '*', 'first', first, 'body', ARGV[2])`;
 
 type WithAppend = Redis & { klaxonIngestAppend(seqKey: string, logKey: string, count: number, body: string): Promise<string> };
 
-/** Appends one entry; resolves with its stream id once Redis holds it. */
-export function appendToIngestLog(redis: Redis, prefix: string, body: IngestLogBody): Promise<string> {
+/** Appends one entry to the lane's log; resolves with its stream id once Redis holds it. */
+export function appendToIngestLog(redis: Redis, prefix: string, body: IngestLogBody, lane: IngestLane = 'normal'): Promise<string> {
   const client = redis as WithAppend;
   if (typeof client.klaxonIngestAppend !== 'function') redis.defineCommand('klaxonIngestAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
-  return client.klaxonIngestAppend(ingestSeqKey(prefix), ingestLogKey(prefix), body.alerts.length, JSON.stringify(body));
+  // both lanes take their numbers from the one counter: PROBLEM/OK order holds across lanes and api processes
+  return client.klaxonIngestAppend(ingestSeqKey(prefix), ingestLogKey(prefix, lane), body.alerts.length, JSON.stringify(body));
 }
 
 /** An entry as read back: its alerts numbered from `first`, in the order they were appended. */

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { appendToIngestLog, ingestLogKey, ingestSeqKey, type IngestLogBody } from './ingest-log';
+import { INGEST_LANES, appendToIngestLog, ingestLogKey, type IngestLane, type IngestLogBody } from './ingest-log';
 import type { JobName, JobPayloads, QueueName } from './jobs';
 
 /** Retries for work that must not be lost: capped exponential backoff for hours. */
@@ -41,26 +41,9 @@ export class JobProducer {
     await this.queue(queue).add(name, payload, { ...DURABLE_JOB_OPTIONS, ...options });
   }
 
-  async enqueueMany<J extends JobName>(queue: QueueName, name: J, items: { payload: JobPayloads[J]; options?: JobsOptions }[]): Promise<void> {
-    if (items.length === 0) return;
-    // one job (an ingest flush usually makes one per lane): a plain add, without the MULTI
-    // transaction addBulk wraps its jobs in (its ioredis pipeline copies every Lua script onto itself)
-    if (items.length === 1) return this.enqueue(queue, name, items[0]!.payload, items[0]!.options);
-    await this.queue(queue).addBulk(items.map((item) => ({ name, data: item.payload, opts: { ...DURABLE_JOB_OPTIONS, ...item.options } })));
-  }
-
-  /**
-   * Reserves `count` consecutive ingest sequence numbers and returns the
-   * first. One counter in Redis orders PROBLEM and OK reports across every
-   * api process, whatever their clocks say.
-   */
-  async reserveSequence(count: number): Promise<number> {
-    return this.connection.incrby(ingestSeqKey(this.prefix), count).then((last) => last - count + 1);
-  }
-
-  /** Numbers the entry's alerts and appends it to the ingest log, in one step (ingest-log.ts). */
-  appendToIngestLog(body: IngestLogBody): Promise<string> {
-    return appendToIngestLog(this.connection, this.prefix, body);
+  /** Numbers the entry's alerts and appends it to the lane's ingest log, in one step (ingest-log.ts). */
+  appendToIngestLog(body: IngestLogBody, lane: IngestLane = 'normal'): Promise<string> {
+    return appendToIngestLog(this.connection, this.prefix, body, lane);
   }
 
   async depths(): Promise<Record<string, Record<string, number>>> {
@@ -68,8 +51,10 @@ export class JobProducer {
     for (const [name, queue] of this.queues) {
       out[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
     }
-    // entries not yet moved into triage jobs wait in the ingest log
-    out['ingest-log'] = { waiting: await this.connection.xlen(ingestLogKey(this.prefix)) };
+    // entries not yet moved into triage jobs wait in the ingest logs (queue="ingest-log", "ingest-log-urgent")
+    for (const lane of INGEST_LANES) {
+      out[lane === 'urgent' ? 'ingest-log-urgent' : 'ingest-log'] = { waiting: await this.connection.xlen(ingestLogKey(this.prefix, lane)) };
+    }
     return out;
   }
 

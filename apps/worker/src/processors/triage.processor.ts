@@ -2,7 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit }
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
-import { IngestLogMover, JobName, JobProducer, QueueName, TRIAGE_QUEUES, createRedisConnection, startQueueWorker, type TypedJob } from '@klaxon/queue';
+import { IngestLogMover, JobName, JobProducer, QueueName, TRIAGE_QUEUES, URGENT_MOVER_OPTIONS, createRedisConnection, startQueueWorker, type TypedJob } from '@klaxon/queue';
 import { TriageService } from '../triage/triage.service';
 import { LOGGER } from '../worker-tokens';
 
@@ -15,13 +15,13 @@ const TRIAGE_CONCURRENCY: Record<string, number> = { [QueueName.triageUrgent]: 4
 
 /**
  * Thin dispatcher for the two triage queues (urgent and normal); the work is in
- * TriageService. It also runs this process's mover of the ingest log, which
- * feeds the normal queue.
+ * TriageService. It also runs this process's movers of the ingest logs, which
+ * feed the two queues.
  */
 @Injectable()
 export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private workers: Worker[] = [];
-  private mover: IngestLogMover | null = null;
+  private movers: IngestLogMover[] = [];
 
   constructor(
     private readonly triage: TriageService,
@@ -42,9 +42,18 @@ export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown 
         process: (job) => this.process(job),
       }),
     );
-    const reader = createRedisConnection(this.env.redis.url, 'worker', 'ingest-log-mover');
-    this.mover = new IngestLogMover(reader, this.producer, this.env.redis.queuePrefix, this.logger);
-    this.mover.start();
+    // one mover per lane, each with its own connection (its reads block)
+    this.movers = [
+      new IngestLogMover(createRedisConnection(this.env.redis.url, 'worker', 'ingest-log-mover'), this.producer, this.env.redis.queuePrefix, this.logger),
+      new IngestLogMover(
+        createRedisConnection(this.env.redis.url, 'worker', 'urgent-ingest-log-mover'),
+        this.producer,
+        this.env.redis.queuePrefix,
+        this.logger,
+        URGENT_MOVER_OPTIONS,
+      ),
+    ];
+    for (const mover of this.movers) mover.start();
   }
 
   async process(job: TypedJob): Promise<unknown> {
@@ -58,7 +67,7 @@ export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown 
 
   /** Finishes the jobs that are running, takes no new ones; the database closes after this. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.mover?.stop();
+    await Promise.all(this.movers.map((m) => m.stop()));
     await Promise.all(this.workers.map((w) => w.close()));
   }
 }
