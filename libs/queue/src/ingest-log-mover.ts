@@ -94,7 +94,6 @@ return 0`;
 
 type Entry = [id: string, fields: string[] | null];
 
-
 /**
  * Moves the ingest log (ingest-log.ts) into triage jobs. Each round reads up
  * to `readCount` entries through the consumer group, cuts their alerts into
