@@ -60,7 +60,7 @@ export const DEFAULT_MOVER_OPTIONS: MoverOptions = { lane: 'normal', maxAlertsPe
  * and at most one job waiting, so that while urgent triage is busy the next
  * alerts wait in the log and then move together as one job, not as one job
  * per ingest group; smaller jobs, so a transaction holds the urgent lane for
- * less; one mover at a time across the workers (a lease of 3 s), so the
+ * less; one mover at a time across the workers (a lease of 1.5 s), so the
  * lane's jobs follow the log's order; and a dead worker's entries are taken
  * over after 5 s, not 15.
  */
@@ -74,8 +74,8 @@ export const URGENT_MOVER_OPTIONS: Partial<MoverOptions> = {
   maxAlertsPerMove: 1000,
   claimIdleMs: 5_000,
   claimEveryMs: 1_000,
-  blockMs: 500,
-  leaseMs: 3_000,
+  blockMs: 300,
+  leaseMs: 1_500,
 };
 
 /** Takes the lease if it is free, renews it if it is ours; 1 if we hold it now. */
@@ -165,7 +165,8 @@ export class IngestLogMover {
         if (!groupReady) await this.ensureGroup();
         groupReady = true;
         if (!(await this.mayMove())) {
-          await sleep(Math.min(500, this.options.leaseMs! / 4));
+          // a standby: a lapsed lease (its worker died) is taken within a sixth of it
+          await sleep(this.options.leaseMs! / 6);
           continue;
         }
         const gather = lastMoveAt + this.options.gatherMs - Date.now();
