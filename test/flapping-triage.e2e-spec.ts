@@ -213,4 +213,27 @@ describe('flap detection against PostgreSQL', () => {
     expect((await alertsOf(host)).map((a) => a.status)).toEqual(['resolved', 'firing']);
     expect(await queryRows(db.url, 'SELECT 1 FROM fingerprint_states WHERE last_alert_id IS NOT NULL AND fingerprint = $1', [fingerprintOf(report(host, 'OK', 0))])).toEqual([]);
   });
+
+  it('resolves an alert opened by an earlier batch and opens the next one in a single batch (the one-open-alert index holds throughout)', async () => {
+    const host = 'flap-07';
+    await triage([report(host, 'PROBLEM', 0)], null);
+    // one job holding the OK of the open alert and a newer PROBLEM, as a job cut by sender often does
+    const result = await triage([report(host, 'OK', 1), report(host, 'PROBLEM', 2)], null);
+    expect(result.applied).toBe(true);
+    expect(result.outcome.pages).toHaveLength(1);
+    expect((await alertsOf(host)).map((a) => a.status)).toEqual(['resolved', 'firing']);
+  });
+
+  it('counts a PROBLEM that arrives after the OK which resolved its alert into that alert (queues reordered them)', async () => {
+    const host = 'flap-08';
+    const problem = report(host, 'PROBLEM', 0);
+    const straggler = report(host, 'PROBLEM', 1);
+    const ok = report(host, 'OK', 2);
+    await triage([problem]);
+    await triage([ok]);
+    const result = await triage([straggler]);
+    expect(result.outcome.pages).toEqual([]);
+    expect(result.outcome.stale).toBe(1);
+    expect(await alertsOf(host)).toEqual([expect.objectContaining({ status: 'resolved', count: 2, resolved_by: 'falcon', resolved_via: 'source' })]);
+  });
 });

@@ -393,47 +393,8 @@ const flapColumns = (flap: AlertFlapState | null) => ({
 });
 
 async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
-  if (plan.newAlerts.length > 0) {
-    await tx.query(
-      `INSERT INTO alerts (id, fingerprint, dedup_key, priority, status, host, ip, message, source, labels, tier, policy, silenced,
-                           count, first_seen_at, last_seen_at, last_problem_seq, resolved_at, resolved_by, resolved_via,
-                           flapping_since, flap_cycles, stable_since, stable_until, updated_at)
-       SELECT x.id, x.fingerprint, x.dedup_key, x.priority,
-              CASE WHEN x.resolved_at IS NULL THEN 'firing' ELSE 'resolved' END::"AlertStatus",
-              x.host, x.ip, x.message, x.source, x.labels, x.tier, x.policy, x.silenced, x.count,
-              x.first_seen_at, x.last_seen_at, x.last_problem_seq, x.resolved_at, x.resolved_by,
-              CASE WHEN x.resolved_at IS NULL THEN NULL ELSE 'source' END::"ActionVia",
-              x.flapping_since, x.flap_cycles, x.stable_since, x.stable_until, now()
-       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, fingerprint text, dedup_key text, priority text, host text, ip text,
-              message text, source text, labels jsonb, tier text, policy text, silenced boolean, count int, first_seen_at timestamptz,
-              last_seen_at timestamptz, last_problem_seq bigint, resolved_at timestamptz, resolved_by text,
-              flapping_since timestamptz, flap_cycles int, stable_since timestamptz, stable_until timestamptz)) WITH ORDINALITY AS x
-       ORDER BY x.ordinality`,
-      [json(
-        plan.newAlerts.map((a) => ({
-          id: a.id,
-          fingerprint: a.fingerprint,
-          dedup_key: a.dedupKey,
-          priority: a.priority,
-          host: a.host,
-          ip: a.ip,
-          message: a.message,
-          source: a.source,
-          labels: a.labels,
-          tier: a.tier,
-          policy: a.policy,
-          silenced: a.silenced,
-          count: a.count,
-          first_seen_at: a.firstSeenAt,
-          last_seen_at: a.lastSeenAt,
-          last_problem_seq: a.lastProblemSeq,
-          resolved_at: a.resolvedAt,
-          resolved_by: a.resolvedBy,
-          ...flapColumns(a.flap),
-        })),
-      )],
-  );
-  }
+  // Updates first: an alert this batch resolves must be resolved before the batch opens the next one for its
+  // fingerprint, or the one-open-alert index refuses the insert. Updates never touch this batch's new alerts.
   if (plan.updates.length > 0) {
     await tx.query(
       `UPDATE alerts AS a SET
@@ -472,6 +433,47 @@ async function writePlan(tx: Tx, plan: TriagePlan): Promise<void> {
           reopen: u.reopen,
           flap: u.flap !== null,
           ...flapColumns(u.flap),
+        })),
+      )],
+  );
+  }
+  if (plan.newAlerts.length > 0) {
+    await tx.query(
+      `INSERT INTO alerts (id, fingerprint, dedup_key, priority, status, host, ip, message, source, labels, tier, policy, silenced,
+                           count, first_seen_at, last_seen_at, last_problem_seq, resolved_at, resolved_by, resolved_via,
+                           flapping_since, flap_cycles, stable_since, stable_until, updated_at)
+       SELECT x.id, x.fingerprint, x.dedup_key, x.priority,
+              CASE WHEN x.resolved_at IS NULL THEN 'firing' ELSE 'resolved' END::"AlertStatus",
+              x.host, x.ip, x.message, x.source, x.labels, x.tier, x.policy, x.silenced, x.count,
+              x.first_seen_at, x.last_seen_at, x.last_problem_seq, x.resolved_at, x.resolved_by,
+              CASE WHEN x.resolved_at IS NULL THEN NULL ELSE 'source' END::"ActionVia",
+              x.flapping_since, x.flap_cycles, x.stable_since, x.stable_until, now()
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, fingerprint text, dedup_key text, priority text, host text, ip text,
+              message text, source text, labels jsonb, tier text, policy text, silenced boolean, count int, first_seen_at timestamptz,
+              last_seen_at timestamptz, last_problem_seq bigint, resolved_at timestamptz, resolved_by text,
+              flapping_since timestamptz, flap_cycles int, stable_since timestamptz, stable_until timestamptz)) WITH ORDINALITY AS x
+       ORDER BY x.ordinality`,
+      [json(
+        plan.newAlerts.map((a) => ({
+          id: a.id,
+          fingerprint: a.fingerprint,
+          dedup_key: a.dedupKey,
+          priority: a.priority,
+          host: a.host,
+          ip: a.ip,
+          message: a.message,
+          source: a.source,
+          labels: a.labels,
+          tier: a.tier,
+          policy: a.policy,
+          silenced: a.silenced,
+          count: a.count,
+          first_seen_at: a.firstSeenAt,
+          last_seen_at: a.lastSeenAt,
+          last_problem_seq: a.lastProblemSeq,
+          resolved_at: a.resolvedAt,
+          resolved_by: a.resolvedBy,
+          ...flapColumns(a.flap),
         })),
       )],
   );
