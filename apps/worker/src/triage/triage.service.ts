@@ -23,6 +23,9 @@ function refusedData(err: unknown): boolean {
   return code.startsWith('22') || code.startsWith('23') || code.startsWith('54');
 }
 
+/** most pages a triage job sends at once for its new alerts of a tier that pages at once */
+const INLINE_PAGES_AT_ONCE = 4;
+
 /** Applies a batch of accepted alerts: dedup, lifecycle, timeline (SPEC §4). */
 @Injectable()
 export class TriageService {
@@ -106,6 +109,19 @@ export class TriageService {
   }
 
   /**
+   * Pages alerts of a tier that pages at once from the triage job itself, a few at a time: a job of
+   * hundreds of new P0s (a storm's urgent lane moves as one job) would otherwise have hundreds of sends in
+   * flight, and a send a crash interrupts after it was claimed is never tried again (no double page).
+   */
+  private async pageAtOnce(alertIds: readonly string[]): Promise<void> {
+    let next = 0;
+    const sender = async () => {
+      while (next < alertIds.length) await this.paging.page({ alertId: alertIds[next++]!, step: 0, round: 0 });
+    };
+    await Promise.all(Array.from({ length: Math.min(INLINE_PAGES_AT_ONCE, alertIds.length) }, sender));
+  }
+
+  /**
    * Pages for opened alerts and recovery notices for resolved ones. A tier
    * that pages at once (no grouping window: critical) is paged right here, one
    * queue hop sooner; if this worker dies meanwhile, the batch's retry replays
@@ -121,7 +137,7 @@ export class TriageService {
     const digestTiers = new Set(outcome.pages.filter((p) => !paged(p.tier)).map((p) => p.tier));
     await Promise.all([
       ...[...digestTiers].map((tier) => this.digests.alertsOpened(tier)),
-      ...pages.filter((p) => atOnce(p.tier)).map(({ alertId }) => this.paging.page({ alertId, step: 0, round: 0 })),
+      this.pageAtOnce(pages.filter((p) => atOnce(p.tier)).map((p) => p.alertId)),
       this.replyCodes.releaseForAlerts(outcome.resolved),
       // "silence until OK": their alert resolved, so they end
       this.silences.expireUntil(outcome.resolved),
