@@ -115,10 +115,21 @@ export class TriageService {
    */
   private async pageAtOnce(alertIds: readonly string[]): Promise<void> {
     let next = 0;
+    const failures: unknown[] = [];
     const sender = async () => {
-      while (next < alertIds.length) await this.paging.page({ alertId: alertIds[next++]!, step: 0, round: 0 });
+      while (next < alertIds.length) {
+        const alertId = alertIds[next++]!;
+        // one page that cannot go now (e.g. a send a dead worker left claimed) must not hold back the others;
+        // the job still fails afterwards, and its retry replays the pages (those sent are not sent again)
+        try {
+          await this.paging.page({ alertId, step: 0, round: 0 });
+        } catch (err) {
+          failures.push(err);
+        }
+      }
     };
     await Promise.all(Array.from({ length: Math.min(INLINE_PAGES_AT_ONCE, alertIds.length) }, sender));
+    if (failures.length > 0) throw failures[0];
   }
 
   /**
