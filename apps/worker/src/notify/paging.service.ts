@@ -91,6 +91,9 @@ export class PagingService {
       return;
     }
     const records = await this.notifications.createMany(planned.map((p) => ({ ...p, alertId, kind: 'page' as const })));
+    // the next step's timer goes first (its job id makes a replay harmless): a worker killed once the SMS is
+    // out must not leave the escalation to this job's stall recovery, 30 s later
+    await this.enqueueNextStep(alert.id, alert.policy, tier, { step, round });
     await this.dispatch(records, alert, tier);
     await this.scheduleLateChannels(alert.id, tier, { step, round });
     await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round }, by);
@@ -184,6 +187,11 @@ export class PagingService {
    */
   private async scheduleNextStep(alertId: string, policyId: string, tier: TierConfig, at: EscalationPosition, by?: EscalateAlertPayload['by']): Promise<void> {
     await this.alerts.recordEscalation(alertId, at.step, at.round, by);
+    await this.enqueueNextStep(alertId, policyId, tier, at);
+  }
+
+  /** The next step's delayed job, if the policy has one; its id is fixed, so adding it again changes nothing. */
+  private async enqueueNextStep(alertId: string, policyId: string, tier: TierConfig, at: EscalationPosition): Promise<void> {
     const policy = this.config.config.lookup.escalationPolicies.get(policyId);
     const next = tier.escalate && policy ? nextEscalation(policy, at) : null;
     if (!next) return;
