@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
+import { QueueName, type QueuedAlert, type QueuedRejection } from './jobs';
 import type { JobProducer } from './job-producer';
 import type { IngestLane, IngestLogBody } from './ingest-log';
 
@@ -22,7 +21,8 @@ export class IngestBackedUpError extends Error {
 
 interface OpenBatch {
   queue: QueueName;
-  payload: TriageBatchPayload;
+  /** what the flush appends for this batch (its lane's log entry or entries) */
+  payload: IngestLogBody;
   done: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -101,7 +101,7 @@ export class IngestBatcher {
     });
     // Callers always await `done`; this keeps an unobserved split batch from crashing the process.
     done.catch(() => undefined);
-    const batch: OpenBatch = { queue, payload: { batchId: randomUUID(), alerts: [], rejected: [] }, done, resolve, reject };
+    const batch: OpenBatch = { queue, payload: { alerts: [], rejected: [] }, done, resolve, reject };
     this.pending.push(batch);
     return batch;
   }
