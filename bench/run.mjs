@@ -19,7 +19,7 @@ import { cpuSince, cpuSnapshot } from './lib/cpu.mjs';
 import { INGEST_PATH, alertLine, batchBodies, p0Line, uniqueP0Ip, postOnce, round, runAutocannon, sendAll, sendSequential, singleBodies, summarize, wallNow } from './lib/load.mjs';
 import { diffBuckets, histogramBuckets, latencySummary, scrape, sumOf } from './lib/metrics.mjs';
 import { fmt, table } from './lib/report.mjs';
-import { distBuilt, startStack } from './lib/stack.mjs';
+import { distBuilt, ingestLogKeys, loggedEntries, startStack } from './lib/stack.mjs';
 import { runScalePhase, runStormPhase } from './lib/storm-phases.mjs';
 import { startTwilioStandIn } from './lib/twilio-standin.mjs';
 
@@ -166,8 +166,7 @@ async function queueCounts() {
   const all = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed')));
   const sum = {};
   for (const c of all) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + v;
-  // ingest-log entries (both lanes) not yet moved into triage jobs by a worker
-  sum.logged = (await queueRedis.xlen(`${stack.prefix}:ingest-log`)) + (await queueRedis.xlen(`${stack.prefix}:ingest-log-urgent`));
+  sum.logged = await loggedEntries(queueRedis, stack.prefix);
   return sum;
 }
 const pauseTriage = () => Promise.all(queues.map((q) => q.pause()));
@@ -187,7 +186,7 @@ let discardedAlerts = 0;
 async function discardBacklog(phase) {
   if (queues.length === 0 || pendingJobs(await queueCounts()) === 0) return;
   // entries still in the ingest logs go first; a move under way ends within the pause below
-  for (const log of ['ingest-log', 'ingest-log-urgent']) await queueRedis.xtrim(`${stack.prefix}:${log}`, 'MAXLEN', 0);
+  for (const key of ingestLogKeys(stack.prefix)) await queueRedis.xtrim(key, 'MAXLEN', 0);
   await pauseTriage();
   await sleep(200);
   while ((await queueCounts()).active > 0) await sleep(100);

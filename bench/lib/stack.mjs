@@ -18,6 +18,16 @@ export const ENTRY = {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The ingest logs' keys under a stack's prefix (libs/queue/src/ingest-log.ts: normal lane, urgent lane). */
+export const ingestLogKeys = (prefix) => [`${prefix}:ingest-log`, `${prefix}:ingest-log-urgent`];
+
+/** Entries (ingest groups) waiting in both ingest logs, not yet moved into triage jobs by a worker. */
+export async function loggedEntries(redis, prefix) {
+  let n = 0;
+  for (const key of ingestLogKeys(prefix)) n += await redis.xlen(key);
+  return n;
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();

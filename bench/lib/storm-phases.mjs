@@ -21,7 +21,7 @@ import { cpuSince, cpuSnapshot } from './cpu.mjs';
 import { alertLine, INGEST_PATH, postOnce, round, sendAll, summarize, wallNow } from './load.mjs';
 import { scrape, sumOf } from './metrics.mjs';
 import { startReceiver } from './receiver.mjs';
-import { startStack } from './stack.mjs';
+import { loggedEntries, startStack } from './stack.mjs';
 import { STORM_IM, STORM_USERS, startSmtpStandIn, stormAlerts, stormConfigYaml, stormMix, stormRequests } from './storm.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -103,8 +103,8 @@ async function triagedSoFar(s) {
 
 async function pendingTriageJobs(s) {
   const all = await Promise.all(s.queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused')));
-  // plus ingest-log entries (both lanes) a worker has not moved into triage jobs yet
-  const logged = (await s.redis.xlen(`${s.stack.prefix}:ingest-log`)) + (await s.redis.xlen(`${s.stack.prefix}:ingest-log-urgent`));
+  // plus ingest-log entries a worker has not moved into triage jobs yet
+  const logged = await loggedEntries(s.redis, s.stack.prefix);
   return all.reduce((n, c) => n + c.waiting + c.active + c.delayed + c.prioritized + c.paused, logged);
 }
 

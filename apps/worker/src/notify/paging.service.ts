@@ -96,7 +96,7 @@ export class PagingService {
     await this.enqueueNextStep(alert.id, alert.policy, tier, { step, round });
     await this.dispatch(records, alert, tier);
     await this.scheduleLateChannels(alert.id, tier, { step, round });
-    await this.scheduleNextStep(alert.id, alert.policy, tier, { step, round }, by);
+    await this.alerts.recordEscalation(alert.id, step, round, by);
   }
 
   /**
