@@ -2,10 +2,14 @@
 // Summarises a V8 .cpuprofile (from `npm run bench -- --prof`): the functions
 // with the most self time and the most inclusive time, as shares of the
 // process's busy (non-idle) time.
-//   node bench/lib/cpuprofile-top.mjs bench/results/prof-<time>/api.cpuprofile [rows]
+//   node bench/lib/cpuprofile-top.mjs bench/results/prof-<time>/api.cpuprofile [rows] [--skip <s>]
+// --skip <s> leaves out the first s seconds of the profile (the process's start-up).
 import { readFileSync } from 'node:fs';
 
-const [file, rowsArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const skipAt = args.indexOf('--skip');
+const skipSeconds = skipAt >= 0 ? Number(args.splice(skipAt, 2)[1]) : 0;
+const [file, rowsArg] = args;
 if (!file) {
   console.error('usage: node bench/lib/cpuprofile-top.mjs <file.cpuprofile> [rows]');
   process.exit(2);
@@ -21,7 +25,12 @@ const label = (n) => {
   return `${n.callFrame.functionName || '(anonymous)'} ${url}${url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
 };
 const samplesPerNode = new Map();
-for (const id of profile.samples) samplesPerNode.set(id, (samplesPerNode.get(id) ?? 0) + 1);
+const firstCounted = profile.startTime + skipSeconds * 1e6;
+let at = profile.startTime;
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas?.[i] ?? 0;
+  if (at >= firstCounted) samplesPerNode.set(id, (samplesPerNode.get(id) ?? 0) + 1);
+});
 
 const self = new Map();
 const inclusive = new Map();

@@ -91,6 +91,31 @@ describe('IngestLogMover (real Redis, real BullMQ)', () => {
     expect(cuts).toEqual(['a1 a4 a7 x02', 'b3 b6 b9 x15', 'x28']);
   });
 
+  it('keeps together the reports its keyOf puts together', async () => {
+    await producer.appendToIngestLog({ alerts: [alert('A'), alert('b'), alert('a')], rejected: [] });
+    mover({ maxKeysPerJob: 1, keyOf: (a) => a.host.toLowerCase() });
+    await until(async () => (await logLength()) === 0);
+    const cuts = (await triageJobs()).map((j) => j.alerts.map((a) => a.host).join(' ')).sort();
+    expect(cuts).toEqual(['A a', 'b']);
+  });
+
+  it('waits floodGatherMs after a flood-sized move before the next, and only gatherMs after a smaller one', async () => {
+    mover({ floodAlerts: 3, floodGatherMs: 2000 });
+    await producer.appendToIngestLog({ alerts: [alert('a')], rejected: [] });
+    await until(async () => (await logLength()) === 0);
+    // a trickle: the next alert moves without waiting
+    await producer.appendToIngestLog({ alerts: [alert('b')], rejected: [] });
+    await until(async () => (await logLength()) === 0, 1500);
+    // a flood-sized move: the next alert waits for the flood's gathering
+    await producer.appendToIngestLog({ alerts: [alert('c'), alert('d'), alert('e')], rejected: [] });
+    await until(async () => (await logLength()) === 0);
+    await producer.appendToIngestLog({ alerts: [alert('f')], rejected: [] });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await logLength()).toBe(1);
+    await until(async () => (await logLength()) === 0);
+    expect(hosts(await triageJobs())).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
   it('moves the urgent log into the urgent queue at once, and what arrives while a job waits as one job', async () => {
     mover(URGENT_MOVER_OPTIONS);
     await producer.appendToIngestLog({ alerts: [alert('p0-a')], rejected: [] }, 'urgent');

@@ -8,10 +8,10 @@ export interface JobCutLimits {
 }
 
 /**
- * Which reports belong together: the sender's dedup key, else host, address and
- * message as sent. Reports of one fingerprint (triage masks numbers, so `disk
- * 91%` and `disk 92%` are one) mostly share it; when they don't, they only land
- * in different jobs, which is merely less thrifty.
+ * Which reports are one sender's: the sender's dedup key, else host, address
+ * and message as sent. Reports with one key have one fingerprint; the worker's
+ * movers cut by triage's own fingerprint key instead (numbers masked, so `disk
+ * 91%` and `disk 92%` go together too), and triage memoises fingerprints by this one.
  */
 export const reportKeyOf = (alert: QueuedAlert): string =>
   alert.dedupKey !== undefined && alert.dedupKey !== '' ? `k\u0000${alert.dedupKey}` : `m\u0000${alert.host}\u0000${alert.ip}\u0000${alert.message}`;
@@ -29,30 +29,54 @@ export const reportKeyOf = (alert: QueuedAlert): string =>
  * orders one fingerprint's reports by their sequence numbers.
  */
 export function cutIntoJobs(alerts: readonly QueuedAlert[], limits: JobCutLimits, keyOf: (alert: QueuedAlert) => string = reportKeyOf): QueuedAlert[][] {
-  const byKey = new Map<string, QueuedAlert[]>();
-  for (const alert of alerts) {
-    const key = keyOf(alert);
-    const reports = byKey.get(key);
+  const cut = new JobCut(keyOf);
+  for (const alert of alerts) cut.add(alert);
+  return cut.jobs(limits);
+}
+
+/**
+ * cutIntoJobs in two steps: `add` keys each report as it arrives (the mover
+ * adds an entry's reports between its yields to the event loop, so keying
+ * thousands of reports never holds the loop at once), `jobs` cuts.
+ */
+export class JobCut {
+  private readonly byKey = new Map<string, QueuedAlert[]>();
+  private count = 0;
+
+  constructor(private readonly keyOf: (alert: QueuedAlert) => string = reportKeyOf) {}
+
+  add(alert: QueuedAlert): void {
+    const key = this.keyOf(alert);
+    const reports = this.byKey.get(key);
     if (reports) reports.push(alert);
-    else byKey.set(key, [alert]);
+    else this.byKey.set(key, [alert]);
+    this.count++;
   }
-  const jobs: QueuedAlert[][] = [];
-  let job: QueuedAlert[] = [];
-  let keys = 0;
-  const close = () => {
-    if (job.length > 0) jobs.push(job);
-    job = [];
-    keys = 0;
-  };
-  for (const reports of byKey.values()) {
-    if (keys >= limits.maxKeysPerJob || job.length + reports.length > limits.maxAlertsPerJob) close();
-    for (let i = 0; i < reports.length; i += limits.maxAlertsPerJob) {
-      const part = reports.slice(i, i + limits.maxAlertsPerJob);
-      if (job.length + part.length > limits.maxAlertsPerJob) close();
-      for (const alert of part) job.push(alert);
-      keys++;
+
+  /** reports added */
+  get size(): number {
+    return this.count;
+  }
+
+  jobs(limits: JobCutLimits): QueuedAlert[][] {
+    const jobs: QueuedAlert[][] = [];
+    let job: QueuedAlert[] = [];
+    let keys = 0;
+    const close = () => {
+      if (job.length > 0) jobs.push(job);
+      job = [];
+      keys = 0;
+    };
+    for (const reports of this.byKey.values()) {
+      if (keys >= limits.maxKeysPerJob || job.length + reports.length > limits.maxAlertsPerJob) close();
+      for (let i = 0; i < reports.length; i += limits.maxAlertsPerJob) {
+        const part = reports.slice(i, i + limits.maxAlertsPerJob);
+        if (job.length + part.length > limits.maxAlertsPerJob) close();
+        for (const alert of part) job.push(alert);
+        keys++;
+      }
     }
+    close();
+    return jobs;
   }
-  close();
-  return jobs;
 }

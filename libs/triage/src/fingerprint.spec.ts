@@ -1,4 +1,4 @@
-import { fingerprintOf, maskNumbers } from './fingerprint';
+import { fingerprintKeyOf, fingerprintOf, maskNumbers } from './fingerprint';
 
 const base = { host: 'web-01', ip: '10.0.0.1', message: 'disk 91%' };
 
@@ -44,5 +44,28 @@ describe('fingerprintOf', () => {
 
   it('does not let field boundaries collide', () => {
     expect(fingerprintOf({ host: 'ab', ip: '', message: 'c' })).not.toBe(fingerprintOf({ host: 'a', ip: '', message: 'bc' }));
+  });
+});
+
+describe('fingerprintKeyOf', () => {
+  it('is equal exactly for the reports fingerprintOf puts together', () => {
+    const reports = [
+      base,
+      { ...base, message: 'disk 92%' },
+      { ...base, host: 'WEB-01', message: 'disk   93%' },
+      { ...base, message: 'disk full' },
+      { ...base, ip: '10.0.0.2' },
+      { ...base, dedupKey: 'a' },
+      { ...base, message: 'other', dedupKey: 'a' },
+      { ...base, dedupKey: 'b' },
+    ];
+    for (const a of reports) {
+      for (const b of reports) expect(fingerprintKeyOf(a) === fingerprintKeyOf(b)).toBe(fingerprintOf(a) === fingerprintOf(b));
+    }
+  });
+
+  it('hashes to the fingerprints alerts already stored carry (the hash input is unchanged)', () => {
+    expect(fingerprintOf({ host: 'Web-01', ip: '10.0.0.1', message: 'disk  usage 91.5%' })).toBe('m:Q4z-GupZuM2g-KkipcEderzmXdaWLdfO');
+    expect(fingerprintOf({ host: 'x', ip: '', message: 'm', dedupKey: 'db-primary/replication' })).toBe('k:G3ewCOmDU4gVxcKzoFF9IYevejFXARsW');
   });
 });

@@ -10,21 +10,20 @@ export function maskNumbers(message: string): string {
 }
 
 /**
- * Which open alert a report belongs to (SPEC §4): the sender's dedup key when it
- * gives one, else host + ip + the message with its numbers masked, so that
- * `disk 91%` and `disk 92%` are one alert. Hashed to a fixed length; the
- * prefix says which kind it is.
+ * What dedup compares (SPEC §4), unhashed: the sender's dedup key when it
+ * gives one, else host (case folded) + ip + the message with its numbers
+ * masked, so that `disk 91%` and `disk 92%` are one alert. Reports with the
+ * same key have the same fingerprint; the ingest log's movers cut triage jobs
+ * by it, so a job folds all of one alert's reports.
  */
+export function fingerprintKeyOf(alert: { host: string; ip: string; message: string; dedupKey?: string }): string {
+  if (alert.dedupKey !== undefined && alert.dedupKey !== '') return `k\u0000${alert.dedupKey}`;
+  return `m\u0000${alert.host.toLowerCase()}\u0000${alert.ip}\u0000${maskNumbers(alert.message)}`;
+}
+
+/** Which open alert a report belongs to: its fingerprintKeyOf, hashed to a fixed length; the prefix says which kind it is. */
 export function fingerprintOf(alert: { host: string; ip: string; message: string; dedupKey?: string }): string {
-  const hash = createHash('sha256');
-  if (alert.dedupKey !== undefined && alert.dedupKey !== '') {
-    hash.update(alert.dedupKey);
-    return `k:${hash.digest('base64url').slice(0, 32)}`;
-  }
-  hash.update(alert.host.toLowerCase());
-  hash.update('\u0000');
-  hash.update(alert.ip);
-  hash.update('\u0000');
-  hash.update(maskNumbers(alert.message));
-  return `m:${hash.digest('base64url').slice(0, 32)}`;
+  const key = fingerprintKeyOf(alert);
+  // the hash covers what follows the kind: the dedup key, or host NUL ip NUL masked message
+  return `${key[0]}:${createHash('sha256').update(key.slice(2)).digest('base64url').slice(0, 32)}`;
 }

@@ -1,4 +1,4 @@
-export { fingerprintOf, maskNumbers } from './fingerprint';
+export { fingerprintKeyOf, fingerprintOf, maskNumbers } from './fingerprint';
 export * from './triage-plan';
 export * from './routing';
 export * from './silences';

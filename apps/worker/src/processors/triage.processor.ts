@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
 import { IngestLogMover, JobName, JobProducer, QueueName, TRIAGE_QUEUES, URGENT_MOVER_OPTIONS, createRedisConnection, startQueueWorker, type TypedJob } from '@klaxon/queue';
+import { fingerprintKeyOf } from '@klaxon/triage';
 import { TriageService } from '../triage/triage.service';
 import { LOGGER } from '../worker-tokens';
 
@@ -42,15 +43,15 @@ export class TriageProcessor implements OnModuleInit, BeforeApplicationShutdown 
         process: (job) => this.process(job),
       }),
     );
-    // one mover per lane, each with its own connection (its reads block)
+    // one mover per lane, each with its own connection (its reads block); a job keeps each alert's reports together
     this.movers = [
-      new IngestLogMover(createRedisConnection(this.env.redis.url, 'worker', 'ingest-log-mover'), this.producer, this.env.redis.queuePrefix, this.logger),
+      new IngestLogMover(createRedisConnection(this.env.redis.url, 'worker', 'ingest-log-mover'), this.producer, this.env.redis.queuePrefix, this.logger, { keyOf: fingerprintKeyOf }),
       new IngestLogMover(
         createRedisConnection(this.env.redis.url, 'worker', 'urgent-ingest-log-mover'),
         this.producer,
         this.env.redis.queuePrefix,
         this.logger,
-        URGENT_MOVER_OPTIONS,
+        { ...URGENT_MOVER_OPTIONS, keyOf: fingerprintKeyOf },
       ),
     ];
     for (const mover of this.movers) mover.start();
