@@ -1042,7 +1042,7 @@ function stormTables(out) {
   }
   const sc = results.phases.scale;
   if (sc) {
-    const rows = [['scale-out', 'backlog 20k: alerts/s', 'storm as fast as it goes: ingest s', 'all triaged s', 'triaged alerts/s', 'SMS', 'last SMS s', 'email', 'IM', 'dup SMS (stand-in)', 'dup SMS (db)', 'cores: api, workers, pg, other']];
+    const rows = [['scale-out', 'backlog 20k: alerts/s', 'storm as fast as it goes: ingest s', 'all triaged s', 'triaged alerts/s', 'SMS', 'last SMS s', 'email', 'IM', 'dup SMS (stand-in)', 'dup SMS (db)', 'cores: api, workers, pg, other', 'machine busy %: backlog, storm']];
     const base = sc.w1?.storm?.triagedAlertsPerSec;
     for (const [k, r] of Object.entries(sc)) {
       if (r.skipped) {
@@ -1064,6 +1064,8 @@ function stormTables(out) {
         `${fmt(r.storm.duplicates.standIn.duplicates)} of ${fmt(r.storm.duplicates.standIn.problemSmsWithNumber)}`,
         fmt(r.storm.duplicates.db.duplicates),
         `${fmt(c.api, 2)}, ${fmt(workersCpu, 2)}, ${fmt(c.postgres, 2)}, ${fmt(c.other, 2)}${r.backlog.cpuCores.other > 0.3 ? ` (backlog: other ${fmt(r.backlog.cpuCores.other, 2)})` : ''}`,
+        // a second worker can only use what the machine has left
+        `${fmt(r.backlog.cpuCores.machineBusy, 0)}, ${fmt(c.machineBusy, 0)}`,
       ]);
     }
     out.push('', table(rows));
