@@ -6,7 +6,7 @@ import { renderAlertEmail, renderAlertSms, renderStormEmail, renderStormSms, sto
 import { APP_ENV, ConfigStore, type AppEnv } from '@klaxon/config';
 import { AlertRepository, NotificationRepository, ReplyCodeRepository, type AlertSummary, type NotificationRecord } from '@klaxon/db';
 import { KlaxonMetrics, maskPhone } from '@klaxon/observability';
-import { ChannelRegistry, DeliveryError, P0_MAX_FOLD_MS, planFallback, type AlertMessage, type ChannelKind, type ContactMethod, type DeliveryReceipt, type OutboundMessage } from '@klaxon/notify';
+import { ChannelRegistry, DeliveryError, p0SummaryDueAt, planFallback, type AlertMessage, type ChannelKind, type ContactMethod, type DeliveryReceipt, type OutboundMessage } from '@klaxon/notify';
 import { JobName, JobProducer, NOTIFY_QUEUE, REDIS, rateLimitKey, smsBudgetKey, takeWindowSlot, type TierName } from '@klaxon/queue';
 import { LOGGER } from '../worker-tokens';
 import { alertMessageOf } from './alert-message';
@@ -148,15 +148,16 @@ export class DeliveryService {
     const { record } = items[0] as Item;
     const now = Date.now();
     if (record.channel === 'sms') {
-      // A folded P0 waits at most 60 s; then it goes even over budget.
+      // A folded P0 waits at most 60 s; then it goes even over budget, due a margin early so that it is out by then.
       // Counted from when the alert was last reported, if that is earlier than the page (ingest and triage took a while).
       const p0Since = Math.min(
         ...items.filter((i) => i.alert.priority === 'P0' && i.record.kind === 'page').map((i) => Math.min(i.record.createdAt.getTime(), i.alert.lastSeenAt.getTime())),
       );
-      const force = Number.isFinite(p0Since) && now - p0Since >= P0_MAX_FOLD_MS - 1000;
+      const p0DueAt = p0SummaryDueAt(p0Since);
+      const force = Number.isFinite(p0Since) && now >= p0DueAt - 1000;
       const slot = await takeWindowSlot(this.redis, smsBudgetKey(this.env.redis.queuePrefix, record.address), this.config.config.smsBudget, now, force);
       if (slot.taken) return null;
-      return new Date(Number.isFinite(p0Since) ? Math.min(slot.freesAt, p0Since + P0_MAX_FOLD_MS) : slot.freesAt);
+      return new Date(Number.isFinite(p0Since) ? Math.min(slot.freesAt, p0DueAt) : slot.freesAt);
     }
     if (IM_CHANNELS.has(record.channel)) {
       const limit = this.config.config.rateLimits[record.channel];

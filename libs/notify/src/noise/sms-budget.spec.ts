@@ -1,5 +1,5 @@
 import type { ConfigPriority } from '@klaxon/config';
-import { budgetDecision, summarizeFolded, type BudgetDecision, type FoldedAlert } from './sms-budget';
+import { P0_MAX_FOLD_MS, budgetDecision, p0SummaryDueAt, summarizeFolded, type BudgetDecision, type FoldedAlert } from './sms-budget';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const at = (ms: number): Date => new Date(T0 + ms);
@@ -22,10 +22,10 @@ describe('budgetDecision', () => {
     ['future-dated entries are ignored', [...sent(9), at(5000)], at(0), 'P2', { send: 'now' }],
     // 12 sends 30 s apart (over budget, e.g. P0s sent past it), the last 1 s ago: the third oldest (-4m31s) must leave
     ['over budget (max + 2): waits for the third oldest', Array.from({ length: 12 }, (_, i) => at(-331_000 + i * 30_000)), at(0), 'P3', { fold: true, releaseAt: at(-271_000 + 10 * MIN) }],
-    // a burst of 10 just now: the window frees in 10 min, a P0 waits only 60 s
-    ['P0 cap: waits at most 60 s, then goes over budget', Array.from({ length: 10 }, () => at(-1000)), at(0), 'P0', { fold: true, releaseAt: at(60_000) }],
+    // a burst of 10 just now: the window frees in 10 min, a P0 waits less than 60 s (due 3 s early, p0SummaryDueAt)
+    ['P0 cap: out within 60 s, then goes over budget', Array.from({ length: 10 }, () => at(-1000)), at(0), 'P0', { fold: true, releaseAt: at(57_000) }],
     ['P2 in the same burst waits for the window', Array.from({ length: 10 }, () => at(-1000)), at(0), 'P2', { fold: true, releaseAt: at(10 * MIN - 1000) }],
-    ['P0 released sooner by the window keeps the earlier time', sent(10), at(0), 'P0', { fold: true, releaseAt: at(59_000) }],
+    ['P0 released sooner by the window keeps the earlier time', sent(10, 10 * MIN - 30_000), at(0), 'P0', { fold: true, releaseAt: at(30_000) }],
     ['unsorted history', [...sent(10)].reverse(), at(0), 'P2', { fold: true, releaseAt: at(59_000) }],
   ])('%s', (_name, history, now, priority, expected) => {
     expect(budgetDecision(history, budget, now, priority)).toEqual(expected);
@@ -69,5 +69,13 @@ describe('summarizeFolded', () => {
 
   it('needs at least one alert', () => {
     expect(() => summarizeFolded([])).toThrow(RangeError);
+  });
+});
+
+describe('p0SummaryDueAt', () => {
+  it('makes a folded P0 due a margin before its 60 s run out, so a late timer or a slow send still keeps them', () => {
+    const since = Date.parse('2026-11-22T04:00:00Z');
+    expect(p0SummaryDueAt(since) - since).toBe(57_000);
+    expect(p0SummaryDueAt(since) - since).toBeLessThan(P0_MAX_FOLD_MS);
   });
 });
