@@ -100,12 +100,12 @@ describe('IngestLogMover (real Redis, real BullMQ)', () => {
   });
 
   it('waits floodGatherMs after a flood-sized move before the next, and only gatherMs after a smaller one', async () => {
-    mover({ floodAlerts: 3, floodGatherMs: 2000 });
+    mover({ floodAlerts: 3, floodGatherMs: 3000 });
     await producer.appendToIngestLog({ alerts: [alert('a')], rejected: [] });
     await until(async () => (await logLength()) === 0);
     // a trickle: the next alert moves without waiting
     await producer.appendToIngestLog({ alerts: [alert('b')], rejected: [] });
-    await until(async () => (await logLength()) === 0, 1500);
+    await until(async () => (await logLength()) === 0, 2500);
     // a flood-sized move: the next alert waits for the flood's gathering
     await producer.appendToIngestLog({ alerts: [alert('c'), alert('d'), alert('e')], rejected: [] });
     await until(async () => (await logLength()) === 0);
