@@ -78,7 +78,7 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
   it('numbers alerts from one Redis counter in the order they were submitted', async () => {
     const batcher = new IngestBatcher(producer);
     await batcher.submit([alert('a'), alert('b'), alert('c')], []);
-    await batcher.submit([alert('d')], [], (a) => (a.host === 'd' ? QueueName.triageUrgent : QueueName.triage));
+    await batcher.submit([alert('d')], [], (a) => (a.host === 'd' ? 'urgent' : 'normal'));
     await batcher.submit([alert('e')], []);
     await moveAll();
     const written = [...(await jobs(QueueName.triage)), ...(await jobs(QueueName.triageUrgent))].flatMap((p) => p.alerts);
@@ -87,10 +87,10 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
   });
 
   it('splits a big request across entries and jobs; the urgent lane goes to its own log and queue', async () => {
-    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 10, maxFlushesInFlight: 4, maxPendingBatches: 100, maxAlertsPerEntry: 20 });
+    const batcher = new IngestBatcher(producer, { maxAlertsPerBatch: 10, maxFlushesInFlight: 4, maxPendingBatches: 100, maxAlertsPerEntry: 20 });
     const alerts = [...Array.from({ length: 25 }, (_, i) => alert(`low-${i}`)), alert('urgent', 'P0')];
     await batcher.submit(alerts, [{ receivedAt: 0, integration: 't', endpoint: 'lines', line: 3, input: 'x', error: 'bad' }], (a) =>
-      a.priority === 'P0' ? QueueName.triageUrgent : QueueName.triage,
+      a.priority === 'P0' ? 'urgent' : 'normal',
     );
     expect(await redis.xlen(ingestLogKey(prefix))).toBe(2);
     expect(await redis.xlen(ingestLogKey(prefix, 'urgent'))).toBe(1);
@@ -105,7 +105,7 @@ describe('IngestBatcher (real Redis, real BullMQ)', () => {
   });
 
   it('refuses at once when too many batches wait for Redis', async () => {
-    const batcher = new IngestBatcher(producer, { maxAlertsPerJob: 1, maxFlushesInFlight: 1, maxPendingBatches: 3, maxAlertsPerEntry: 5000 });
+    const batcher = new IngestBatcher(producer, { maxAlertsPerBatch: 1, maxFlushesInFlight: 1, maxPendingBatches: 3, maxAlertsPerEntry: 5000 });
     const first = batcher.submit([alert('a'), alert('b'), alert('c')], []);
     await expect(batcher.submit([alert('d')], [])).rejects.toBeInstanceOf(IngestBackedUpError);
     await first;

@@ -1,10 +1,10 @@
-import { QueueName, type QueuedAlert, type QueuedRejection } from './jobs';
+import type { QueuedAlert, QueuedRejection } from './jobs';
 import type { JobProducer } from './job-producer';
-import type { IngestLane, IngestLogBody } from './ingest-log';
+import { INGEST_LANES, type IngestLane, type IngestLogBody } from './ingest-log';
 
 export interface BatcherOptions {
-  /** most alerts a pending batch collects before another is opened (one flush appends them all) */
-  maxAlertsPerJob: number;
+  /** most alerts a pending batch collects before another is opened (one flush appends them all; maxPendingBatches of them bound ingest's memory) */
+  maxAlertsPerBatch: number;
   /** most flushes (ingest-log appends) in flight at once; fewer make bigger groups, which cost Redis and the api less per alert */
   maxFlushesInFlight: number;
   /** most alerts in one ingest-log entry (a bigger group is appended as several) */
@@ -20,7 +20,7 @@ export class IngestBackedUpError extends Error {
 }
 
 interface OpenBatch {
-  queue: QueueName;
+  lane: IngestLane;
   /** what the flush appends for this batch (its lane's log entry or entries) */
   payload: IngestLogBody;
   done: Promise<void>;
@@ -50,26 +50,26 @@ export class IngestBatcher {
 
   constructor(
     private readonly producer: JobProducer,
-    private readonly options: BatcherOptions = { maxAlertsPerJob: 250, maxFlushesInFlight: 4, maxPendingBatches: 800, maxAlertsPerEntry: 1000 },
+    private readonly options: BatcherOptions = { maxAlertsPerBatch: 250, maxFlushesInFlight: 4, maxPendingBatches: 800, maxAlertsPerEntry: 1000 },
   ) {}
 
   submit(
     alerts: readonly QueuedAlert[],
     rejected: readonly QueuedRejection[],
-    laneOf: (alert: QueuedAlert) => QueueName = () => QueueName.triage,
+    laneOf: (alert: QueuedAlert) => IngestLane = () => 'normal',
   ): Promise<void> {
     if (this.pending.length >= this.options.maxPendingBatches) return Promise.reject(new IngestBackedUpError());
     const touched = new Set<Promise<void>>();
-    const open = new Map<QueueName, OpenBatch>();
-    const batchFor = (queue: QueueName) => {
-      let batch = open.get(queue) ?? this.openBatch(queue);
-      if (batch.payload.alerts.length >= this.options.maxAlertsPerJob) batch = this.newBatch(queue);
-      open.set(queue, batch);
+    const open = new Map<IngestLane, OpenBatch>();
+    const batchFor = (lane: IngestLane) => {
+      let batch = open.get(lane) ?? this.openBatch(lane);
+      if (batch.payload.alerts.length >= this.options.maxAlertsPerBatch) batch = this.newBatch(lane);
+      open.set(lane, batch);
       touched.add(batch.done);
       return batch;
     };
     for (const alert of alerts) batchFor(laneOf(alert)).payload.alerts.push(alert);
-    for (const rejection of rejected) batchFor(QueueName.triage).payload.rejected.push(rejection);
+    for (const rejection of rejected) batchFor('normal').payload.rejected.push(rejection);
     this.schedule();
     const [only] = touched;
     return touched.size === 1 ? only! : Promise.all(touched).then(() => undefined);
@@ -83,16 +83,16 @@ export class IngestBatcher {
     }
   }
 
-  /** The newest pending batch of that queue with room left, or a new one. */
-  private openBatch(queue: QueueName): OpenBatch {
+  /** The newest pending batch of that lane with room left, or a new one. */
+  private openBatch(lane: IngestLane): OpenBatch {
     for (let i = this.pending.length - 1; i >= 0; i--) {
       const batch = this.pending[i]!;
-      if (batch.queue === queue) return batch.payload.alerts.length < this.options.maxAlertsPerJob ? batch : this.newBatch(queue);
+      if (batch.lane === lane) return batch.payload.alerts.length < this.options.maxAlertsPerBatch ? batch : this.newBatch(lane);
     }
-    return this.newBatch(queue);
+    return this.newBatch(lane);
   }
 
-  private newBatch(queue: QueueName): OpenBatch {
+  private newBatch(lane: IngestLane): OpenBatch {
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => {
@@ -101,7 +101,7 @@ export class IngestBatcher {
     });
     // Callers always await `done`; this keeps an unobserved split batch from crashing the process.
     done.catch(() => undefined);
-    const batch: OpenBatch = { queue, payload: { alerts: [], rejected: [] }, done, resolve, reject };
+    const batch: OpenBatch = { lane, payload: { alerts: [], rejected: [] }, done, resolve, reject };
     this.pending.push(batch);
     return batch;
   }
@@ -121,9 +121,7 @@ export class IngestBatcher {
     this.pending = [];
     this.inFlight++;
     try {
-      const urgent = batches.filter((b) => b.queue === QueueName.triageUrgent);
-      const normal = batches.filter((b) => b.queue !== QueueName.triageUrgent);
-      await Promise.all([this.appendToLog(normal, 'normal'), this.appendToLog(urgent, 'urgent')]);
+      await Promise.all(INGEST_LANES.map((lane) => this.appendToLog(batches.filter((b) => b.lane === lane), lane)));
       for (const b of batches) b.resolve();
     } catch (err) {
       for (const b of batches) b.reject(err);

@@ -16,7 +16,9 @@ import type { QueuedAlert, QueuedRejection } from './jobs';
  * Key names are persisted: never rename them.
  */
 export type IngestLane = 'normal' | 'urgent';
-export const ingestLogKey = (prefix: string, lane: IngestLane = 'normal'): string => (lane === 'urgent' ? `${prefix}:ingest-log-urgent` : `${prefix}:ingest-log`);
+/** each lane's log under the prefix; also its name in /metrics' queue depths */
+export const INGEST_LOG_NAMES: Readonly<Record<IngestLane, string>> = { normal: 'ingest-log', urgent: 'ingest-log-urgent' };
+export const ingestLogKey = (prefix: string, lane: IngestLane = 'normal'): string => `${prefix}:${INGEST_LOG_NAMES[lane]}`;
 /** both lanes' logs, normal first */
 export const INGEST_LANES: readonly IngestLane[] = ['normal', 'urgent'];
 export const ingestSeqKey = (prefix: string): string => `${prefix}:ingest-seq`;

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { INGEST_LANES, appendToIngestLog, ingestLogKey, type IngestLane, type IngestLogBody } from './ingest-log';
+import { INGEST_LANES, INGEST_LOG_NAMES, appendToIngestLog, ingestLogKey, type IngestLane, type IngestLogBody } from './ingest-log';
 import type { JobName, JobPayloads, QueueName } from './jobs';
 
 /** Retries for work that must not be lost: capped exponential backoff for hours. */
@@ -52,9 +52,7 @@ export class JobProducer {
       out[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
     }
     // entries not yet moved into triage jobs wait in the ingest logs (queue="ingest-log", "ingest-log-urgent")
-    for (const lane of INGEST_LANES) {
-      out[lane === 'urgent' ? 'ingest-log-urgent' : 'ingest-log'] = { waiting: await this.connection.xlen(ingestLogKey(this.prefix, lane)) };
-    }
+    for (const lane of INGEST_LANES) out[INGEST_LOG_NAMES[lane]] = { waiting: await this.connection.xlen(ingestLogKey(this.prefix, lane)) };
     return out;
   }
 

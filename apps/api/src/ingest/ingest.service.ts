@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { ParsedBody, Rejection } from '@klaxon/alert-format';
 import { ConfigStore, findIntegrationByToken } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
-import { IngestBatcher, QueueName, toQueuedAlert, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
+import { IngestBatcher, toQueuedAlert, type IngestLane, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
 import { LOGGER } from '../app-tokens';
 import { ingestLaneOf } from './ingest-lane';
 
@@ -111,7 +111,7 @@ export class IngestService {
     return counters;
   }
 
-  private readonly laneOf = (alert: QueuedAlert): QueueName => ingestLaneOf(this.config.config.lookup.tierByPriority.get(alert.priority));
+  private readonly laneOf = (alert: QueuedAlert): IngestLane => ingestLaneOf(this.config.config.lookup.tierByPriority.get(alert.priority));
 
   private unauthorized(message: string): UnauthorizedException {
     this.metrics.requestsRefused.inc({ status: '401' });
