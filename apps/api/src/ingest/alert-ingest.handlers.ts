@@ -13,7 +13,10 @@ import {
 import { InvalidJsonBody, charsetOf, mediaTypeOf } from '../http/body-parsers';
 import { IngestService, type IngestEndpoint, type IngestResponse } from './ingest.service';
 
-export type IngestRequest = FastifyRequest<{ Querystring: { token?: string } }>;
+export type IngestRequest = FastifyRequest<{ Querystring: { token?: string } }> & {
+  /** the integration the request authenticated as, set by `authenticate` before its body was read (ingest.routes.ts declares it) */
+  klaxonIntegration?: string | null;
+};
 
 /**
  * Alerts in (SPEC §3): authenticate, parse, enqueue, answer. Served as plain
@@ -22,18 +25,15 @@ export type IngestRequest = FastifyRequest<{ Querystring: { token?: string } }>;
  */
 @Injectable()
 export class AlertIngestHandlers {
-  /** the integration each request authenticated as, set by `authenticate` before its body was read */
-  private readonly integrations = new WeakMap<IngestRequest, string>();
-
   constructor(private readonly ingest: IngestService) {}
 
   /** Checks the integration token (401 otherwise); ingest.routes.ts calls it before the body is read. */
   authenticate(req: IngestRequest): void {
-    this.integrations.set(req, this.ingest.authenticate(req.headers.authorization, req.query.token));
+    req.klaxonIntegration = this.ingest.authenticate(req.headers.authorization, req.query.token);
   }
 
   private integrationOf(req: IngestRequest): string {
-    return this.integrations.get(req) ?? this.ingest.authenticate(req.headers.authorization, req.query.token);
+    return req.klaxonIntegration ?? this.ingest.authenticate(req.headers.authorization, req.query.token);
   }
 
   lines(req: IngestRequest, reply: FastifyReply): Promise<IngestResponse> {

@@ -18,6 +18,8 @@ import type { IngestResponse } from './ingest.service';
 export function registerIngestRoutes(app: NestFastifyApplication, filter: HttpExceptionFilter): void {
   const handlers = app.get(AlertIngestHandlers);
   const fastify = app.getHttpAdapter().getInstance();
+  // declared, so every request object keeps one shape (a property added later would change it per request)
+  fastify.decorateRequest('klaxonIntegration', null);
   const options: RouteShorthandOptions = {
     // callback style: no promise per request on the hot path
     onRequest: (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
@@ -33,15 +35,17 @@ export function registerIngestRoutes(app: NestFastifyApplication, filter: HttpEx
       void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
     },
   };
+  // Returns the body for Fastify to send rather than awaiting reply.send(): awaiting a reply waits for
+  // the response to finish, with listeners on the socket for every request.
   const route =
     (handle: (req: IngestRequest, reply: FastifyReply) => Promise<IngestResponse>) =>
-    async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    async (req: FastifyRequest, reply: FastifyReply): Promise<IngestResponse | object> => {
       try {
-        const body = await handle(req as IngestRequest, reply);
-        await reply.send(body);
+        return await handle(req as IngestRequest, reply);
       } catch (err) {
         const { status, body } = filter.describe(err, req);
-        await reply.status(status).send(body);
+        void reply.status(status);
+        return body;
       }
     };
   fastify.post('/api/v1/alerts', options, route((req, reply) => handlers.lines(req, reply)));
