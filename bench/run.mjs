@@ -19,7 +19,7 @@ import { cpuSince, cpuSnapshot } from './lib/cpu.mjs';
 import { INGEST_PATH, alertLine, batchBodies, p0Line, uniqueP0Ip, postOnce, round, runAutocannon, sendAll, sendSequential, singleBodies, summarize, wallNow } from './lib/load.mjs';
 import { diffBuckets, histogramBuckets, latencySummary, scrape, sumOf } from './lib/metrics.mjs';
 import { fmt, table } from './lib/report.mjs';
-import { distBuilt, ingestLogKeys, loggedEntries, startStack } from './lib/stack.mjs';
+import { describeWorkers, distBuilt, ingestLogKeys, loggedEntries, startStack } from './lib/stack.mjs';
 import { runScalePhase, runStormPhase } from './lib/storm-phases.mjs';
 import { startTwilioStandIn } from './lib/twilio-standin.mjs';
 
@@ -799,7 +799,7 @@ function printTables() {
   );
   out.push(
     `Klaxon bench — ${m.nproc} cores (${m.cpuModel}), node ${m.node}; PostgreSQL ${results.stack?.postgres ?? '?'}, Redis ${results.stack?.redis ?? '?'}; ` +
-      `api + ${opts.workers} worker${opts.workers === 1 ? '' : 's'}, load generator, PostgreSQL and Redis all share these cores`,
+      `api + ${describeWorkers(opts.workers)}, load generator, PostgreSQL and Redis all share these cores`,
   );
   if (p.idle) {
     const r = p.idle;
@@ -912,7 +912,7 @@ function printTables() {
   }
 
   stormTables(out);
-  const procNames = [...new Set(Object.values(p).flatMap((r) => Object.keys(r?.cpuCores ?? {})))].filter((k) => /^(api|worker-\d+|alertmanager)$/.test(k));
+  const procNames = [...new Set(Object.values(p).flatMap((r) => Object.keys(r?.cpuCores ?? {})))].filter((k) => /^(api|worker-[\w-]+|alertmanager)$/.test(k));
   const cpuRows = [['CPU (cores busy, avg)', 'wall s', 'loadgen', ...procNames, 'postgres', 'redis', 'irq', 'steal', 'other', 'machine busy %']];
   for (const [key, r] of Object.entries(p)) {
     if (!r?.cpuCores) continue;

@@ -1,5 +1,5 @@
 // `npm start`: prepare (install, PostgreSQL, Redis, Prisma client, build),
-// migrate, then run the api and a worker until Ctrl-C.
+// migrate, then run the api and two workers (paging and bulk) until Ctrl-C.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -79,8 +79,16 @@ try {
   // terminal sends its foreground group on Ctrl-C reaches only this process,
   // which forwards one SIGTERM: a child sent both would take the second
   // signal as "exit now" and skip its graceful shutdown.
-  const children = ['api', 'worker'].map((role) =>
-    spawn(process.execPath, [join(ROOT, `dist/apps/${role}/apps/${role}/src/main.js`)], { cwd: ROOT, env, stdio: 'inherit', detached: true }),
+  // Two workers: `paging` (urgent lane, notifications) and `bulk` (normal lane, niced), so a flood of
+  // low alerts waits behind ingest and the pages; WORKER_ROLE=all in the environment runs one worker
+  // that does both.
+  const workerRoles = process.env.WORKER_ROLE === 'all' ? ['all'] : ['paging', 'bulk'];
+  const processes = [
+    { app: 'api', env },
+    ...workerRoles.map((role) => ({ app: 'worker', env: { ...env, WORKER_ROLE: role } })),
+  ];
+  const children = processes.map(({ app, env: childEnv }) =>
+    spawn(process.execPath, [join(ROOT, `dist/apps/${app}/apps/${app}/src/main.js`)], { cwd: ROOT, env: childEnv, stdio: 'inherit', detached: true }),
   );
   const usingExample = !process.env.KLAXON_CONFIG && !existsSync(join(ROOT, 'klaxon.yaml'));
   step(`Klaxon is starting at ${publicUrl}`);

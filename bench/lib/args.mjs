@@ -63,15 +63,16 @@ Options:
                               their own (10.200.x.y); host-down inhibition looks open alerts up by address
   --pause-worker              pause the triage queue during the ingest phases (ingest alone, no triage
                               competing for the cores); the backlog is triaged after each phase
-  --workers <n>               worker processes of the main Klaxon (default 1)
+  --workers <roles|n>         the main Klaxon's workers: roles (WORKER_ROLE: all, paging, bulk), comma separated,
+                              or a number of workers that do everything (default paging,bulk: npm start's)
   --am-latency-requests <n>   alerts in Alertmanager's webhook-latency part (default 200; 0 = skip it)
   --storm-alerts <n>          lines in the storm (default 10000)
-  --storm-duration <s>        the storm's length (default 60)
+  --storm-duration <s>        the storm's length (default 90)
   --storm-settle <s>          after the storm, wait up to this long for what falls due (grouping windows,
                               folded P0s; default 65)
-  --storm-workers <n>         worker processes in the storm phase (default 1)
+  --storm-workers <roles|n>   the storm phase's workers, as --workers (default paging,bulk)
   --scale-workers <list>      worker counts the scale phase compares (default 1,2)
-  --drain-timeout <s>         longest wait for the queue to drain between phases (default 60)
+  --drain-timeout <s>         longest wait for the queue to drain between phases (default 90)
   --wait-quiet <s>            first wait up to this long for the machine to be idle (< 0.3 cores busy
                               for 3 s in a row), for shared machines (default 0: don't wait; not counted in --max-time)
   --max-time <s>              hard cap for the whole run; phases that would not fit are skipped (default 480)
@@ -86,6 +87,20 @@ function int(name, value, min, max) {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   return n;
+}
+
+const WORKER_ROLES = ['all', 'paging', 'bulk'];
+
+/** A number of `all` workers, or a list of roles (each worker's WORKER_ROLE). */
+function workersOption(name, value) {
+  if (/^\d+$/.test(value.trim())) return int(name, value.trim(), 1, 16);
+  const roles = value.split(',').map((r) => r.trim());
+  const unknown = roles.find((r) => !WORKER_ROLES.includes(r));
+  if (unknown !== undefined) throw new Error(`--${name} must be a number or roles among ${WORKER_ROLES.join(', ')}, got "${unknown}"`);
+  const does = (lane) => roles.some((r) => r === 'all' || r === lane);
+  if (!does('paging') || !does('bulk')) throw new Error(`--${name} "${value}" leaves a lane to nobody: give all, or paging and bulk`);
+  if (roles.length > 16) throw new Error(`--${name}: at most 16 workers`);
+  return roles;
 }
 
 function num(name, value, min, max) {
@@ -133,14 +148,14 @@ export function parseOptions(argv) {
       'p0-timeout': { type: 'string', default: '30' },
       'p0-ip': { type: 'string', default: 'shared' },
       'pause-worker': { type: 'boolean', default: false },
-      workers: { type: 'string', default: '1' },
+      workers: { type: 'string', default: 'paging,bulk' },
       'am-latency-requests': { type: 'string', default: '200' },
       'storm-alerts': { type: 'string', default: '10000' },
       'storm-duration': { type: 'string', default: '60' },
       'storm-settle': { type: 'string', default: '65' },
-      'storm-workers': { type: 'string', default: '1' },
+      'storm-workers': { type: 'string', default: 'paging,bulk' },
       'scale-workers': { type: 'string', default: '1,2' },
-      'drain-timeout': { type: 'string', default: '60' },
+      'drain-timeout': { type: 'string', default: '90' },
       'max-time': { type: 'string', default: '480' },
       'wait-quiet': { type: 'string', default: '0' },
       'database-url': { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
@@ -184,12 +199,12 @@ export function parseOptions(argv) {
     p0TimeoutS: num('p0-timeout', values['p0-timeout'], 1, 600),
     p0Ip: ['shared', 'unique'].includes(values['p0-ip']) ? values['p0-ip'] : (() => { throw new Error(`--p0-ip must be shared or unique, got "${values['p0-ip']}"`); })(),
     pauseWorker: values['pause-worker'],
-    workers: int('workers', values.workers, 1, 16),
+    workers: workersOption('workers', values.workers),
     amLatencyRequests: int('am-latency-requests', values['am-latency-requests'], 0, 100_000),
     stormAlerts: int('storm-alerts', values['storm-alerts'], 2000, 1_000_000),
     stormDuration: num('storm-duration', values['storm-duration'], 1, 600),
     stormSettle: num('storm-settle', values['storm-settle'], 0, 600),
-    stormWorkers: int('storm-workers', values['storm-workers'], 1, 16),
+    stormWorkers: workersOption('storm-workers', values['storm-workers']),
     scaleWorkers: values['scale-workers'].split(',').map((x) => int('scale-workers', x.trim(), 1, 16)),
     drainTimeout: num('drain-timeout', values['drain-timeout'], 1, 3600),
     maxTime: num('max-time', values['max-time'], 10, 7200),

@@ -21,7 +21,7 @@ import { cpuSince, cpuSnapshot } from './cpu.mjs';
 import { alertLine, INGEST_PATH, postOnce, round, sendAll, summarize, wallNow } from './load.mjs';
 import { scrape, sumOf } from './metrics.mjs';
 import { startReceiver } from './receiver.mjs';
-import { loggedEntries, startStack } from './stack.mjs';
+import { describeWorkers, loggedEntries, startStack } from './stack.mjs';
 import { STORM_IM, STORM_USERS, startSmtpStandIn, stormAlerts, stormConfigYaml, stormMix, stormRequests } from './storm.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -332,7 +332,7 @@ export async function runStormPhase({ root, opts, log, remaining, isAborted, twi
   const mix = stormMix(alerts);
   const needed = opts.stormDuration + opts.stormSettle + 25;
   if (remaining() < needed) return { skipped: `storm: needs about ${needed} s, ${Math.floor(remaining())} s left under --max-time` };
-  log(`storm: ${mix.alerts} alerts, ${mix.hosts} hosts, ${requests.length} requests over ${opts.stormDuration} s; default tiers and SMS budget; ${opts.stormWorkers} worker(s) …`);
+  log(`storm: ${mix.alerts} alerts, ${mix.hosts} hosts, ${requests.length} requests over ${opts.stormDuration} s; default tiers and SMS budget; ${describeWorkers(opts.stormWorkers)} …`);
   const s = await startStormStack({ root, opts, log, twilio, mode: 'storm', workers: opts.stormWorkers, track, profDir });
   let sampler = null;
   try {

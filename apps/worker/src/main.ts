@@ -4,12 +4,15 @@ import { NestFactory } from '@nestjs/core';
 import { KlaxonMetrics, PinoNestLogger, bootstrapProcess, exitGracefullyOnSignals, startProbeServer } from '@klaxon/observability';
 import { ClusterBroadcast, createRedisConnection } from '@klaxon/queue';
 import { PrismaService } from '@klaxon/db';
+import { applyNiceness, workerDuties } from './worker-role';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const { env, config, logger, reloadLogger } = bootstrapProcess('klaxon-worker');
   const metrics = new KlaxonMetrics('worker');
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ env, config, logger, metrics }), {
+  const duties = workerDuties(env.worker.role, env.worker.nice);
+  applyNiceness(duties.nice, logger);
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ env, config, logger, metrics, duties }), {
     logger: new PinoNestLogger(logger),
   });
 
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     probe?.close();
   }, logger);
-  logger.info({ concurrency: env.worker.concurrency, config: env.configPath }, 'klaxon worker running');
+  logger.info({ role: duties.role, lanes: duties.triageLanes, concurrency: env.worker.concurrency, config: env.configPath }, 'klaxon worker running');
 }
 
 main().catch((err: unknown) => {

@@ -16,12 +16,13 @@ import { TriageProcessor } from './processors/triage.processor';
 import { AlertClassifier } from './triage/alert-classifier';
 import { TriageService } from './triage/triage.service';
 import { APP_ENV } from '@klaxon/config';
-import { LOGGER } from './worker-tokens';
+import type { WorkerDuties } from './worker-role';
+import { LOGGER, WORKER_DUTIES } from './worker-tokens';
 
 /** The worker: BullMQ processors and the services they call. It serves no API. */
 @Module({})
 export class WorkerModule {
-  static forRoot(deps: { env: AppEnv; config: ConfigStore; logger: Logger; metrics: KlaxonMetrics }): DynamicModule {
+  static forRoot(deps: { env: AppEnv; config: ConfigStore; logger: Logger; metrics: KlaxonMetrics; duties: WorkerDuties }): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -32,6 +33,7 @@ export class WorkerModule {
         { provide: APP_ENV, useValue: deps.env },
         { provide: ConfigStore, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
+        { provide: WORKER_DUTIES, useValue: deps.duties },
         { provide: KlaxonMetrics, useValue: deps.metrics },
         AlertClassifier,
         TriageService,

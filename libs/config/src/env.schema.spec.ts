@@ -28,7 +28,7 @@ describe('loadEnv', () => {
       smtp: undefined,
       session: { secret: SECRET },
       log: { level: 'info' },
-      worker: { concurrency: 50, httpPort: undefined },
+      worker: { concurrency: 50, httpPort: undefined, role: 'all', nice: undefined },
     });
   });
 
@@ -51,6 +51,8 @@ describe('loadEnv', () => {
         LOG_LEVEL: 'debug',
         WORKER_CONCURRENCY: '8',
         WORKER_HTTP_PORT: '9464',
+        WORKER_ROLE: 'bulk',
+        WORKER_NICE: '5',
       },
       { cwd: '/srv/klaxon' },
     );
@@ -66,7 +68,7 @@ describe('loadEnv', () => {
     });
     expect(env.smtp).toEqual({ url: 'smtp://127.0.0.1:2525', from: 'Klaxon <klaxon@example.com>' });
     expect(env.log.level).toBe('debug');
-    expect(env.worker).toEqual({ concurrency: 8, httpPort: 9464 });
+    expect(env.worker).toEqual({ concurrency: 8, httpPort: 9464, role: 'bulk', nice: 5 });
   });
 
   it('defaults PUBLIC_URL to the port and EMAIL_FROM to a local sender', () => {
@@ -114,6 +116,8 @@ describe('loadEnv', () => {
     ['SMTP_URL wrong scheme', { ...base, SMTP_URL: 'mailto:ops@example.com' }, 'SMTP_URL must be a smtp:// or smtps:// URL'],
     ['EMAIL_FROM malformed', { ...base, SMTP_URL: 'smtp://mail:25', EMAIL_FROM: 'klaxon' }, 'EMAIL_FROM must be an address like "Klaxon <klaxon@example.com>", got "klaxon"'],
     ['WORKER_HTTP_PORT not a port', { ...base, WORKER_HTTP_PORT: 'metrics' }, 'WORKER_HTTP_PORT must be a port number (0–65535), got "metrics"'],
+    ['WORKER_ROLE unknown', { ...base, WORKER_ROLE: 'urgent' }, 'WORKER_ROLE must be one of all, paging, bulk, got "urgent"'],
+    ['WORKER_NICE out of range', { ...base, WORKER_NICE: '20' }, 'WORKER_NICE must be a niceness (0–19), got "20"'],
     ['KLAXON_QUEUE_PREFIX with spaces', { ...base, KLAXON_QUEUE_PREFIX: 'a b' }, 'KLAXON_QUEUE_PREFIX must not contain white space, got "a b"'],
   ])('%s', (_name, env, message) => {
     const error = errorOf(env);

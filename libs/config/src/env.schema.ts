@@ -15,6 +15,14 @@ import { ConfigError } from './config.error';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/**
+ * What a worker process does (WORKER_ROLE). `all`: everything. `paging`: the
+ * urgent triage lane, notifications, escalation and housekeeping. `bulk`: the
+ * normal triage lane only, at a lower CPU priority, so that a flood of low
+ * alerts queues behind the api and the paging path rather than in front of a P0.
+ */
+export const WORKER_ROLES = ['all', 'paging', 'bulk'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 /** BullMQ key prefix: the braces make it a Redis Cluster hash tag, so all of a queue's keys share a slot. */
 export const DEFAULT_QUEUE_PREFIX = '{klaxon}';
@@ -52,6 +60,9 @@ export interface AppEnv {
     concurrency: number;
     /** port of the worker's probe server (/healthz, /readyz, /metrics); undefined: none */
     httpPort: number | undefined;
+    role: WorkerRole;
+    /** niceness the process lowers itself to at start (WORKER_NICE); undefined: as started (a bulk worker: 10) */
+    nice: number | undefined;
   };
 }
 
@@ -139,6 +150,14 @@ export const envSchema = z.object({
     .default('info'),
   WORKER_CONCURRENCY: intVar('WORKER_CONCURRENCY', 'a whole number', 1, 10_000).default(50),
   WORKER_HTTP_PORT: intVar('WORKER_HTTP_PORT', 'a port number', 0, 65535).optional(),
+  WORKER_ROLE: z
+    .string()
+    .refine((v): v is WorkerRole => (WORKER_ROLES as readonly string[]).includes(v), {
+      error: (iss) => `WORKER_ROLE must be one of ${WORKER_ROLES.join(', ')}, got ${shown(iss.input)}`,
+    })
+    .transform((v) => v as WorkerRole)
+    .default('all'),
+  WORKER_NICE: intVar('WORKER_NICE', 'a niceness', 0, 19).optional(),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -226,7 +245,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = processEnv(), options: LoadEnvO
     smtp: raw.SMTP_URL !== undefined ? { url: raw.SMTP_URL, from: raw.EMAIL_FROM ?? DEFAULT_EMAIL_FROM } : undefined,
     session: { secret: raw.SESSION_SECRET },
     log: { level: raw.LOG_LEVEL },
-    worker: { concurrency: raw.WORKER_CONCURRENCY, httpPort: raw.WORKER_HTTP_PORT },
+    worker: { concurrency: raw.WORKER_CONCURRENCY, httpPort: raw.WORKER_HTTP_PORT, role: raw.WORKER_ROLE, nice: raw.WORKER_NICE },
   };
 }
 

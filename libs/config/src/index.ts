@@ -22,6 +22,8 @@ export {
   processEnv,
   type SmtpEnv,
   type TwilioEnv,
+  WORKER_ROLES,
+  type WorkerRole,
 } from './env.schema';
 export { expandEnvReferences } from './env-expansion';
 export { findIntegrationByToken, hashIntegrationToken } from './integration-token';

@@ -2,7 +2,7 @@ export * from './jobs';
 export { toQueuedAlert } from './queued-alert';
 export { JobProducer, DURABLE_JOB_OPTIONS, cappedExponentialBackoff } from './job-producer';
 export { createRedisConnection } from './redis-connection';
-export { ingestLogKey, INGEST_LOG_GROUP, INGEST_LANES, type IngestLane } from './ingest-log';
+export { ingestLogKey, INGEST_LOG_GROUP, INGEST_LANES, TRIAGE_QUEUE_OF_LANE, type IngestLane } from './ingest-log';
 export { IngestLogMover, URGENT_MOVER_OPTIONS, type MoverOptions } from './ingest-log-mover';
 export { cutIntoJobs, reportKeyOf, type JobCutLimits } from './triage-job-cut';
 export { IngestBatcher, IngestBackedUpError, type BatcherOptions } from './ingest-batcher';

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { INGEST_LOG_GROUP, ingestLogKey, readIngestLogEntry, type IngestLane } from './ingest-log';
+import { INGEST_LOG_GROUP, TRIAGE_QUEUE_OF_LANE, ingestLogKey, readIngestLogEntry, type IngestLane } from './ingest-log';
 import { DURABLE_JOB_OPTIONS, type JobProducer } from './job-producer';
 import { JobName, QueueName, type QueuedAlert, type QueuedRejection, type TriageBatchPayload } from './jobs';
 import { JobCut, reportKeyOf, type JobCutLimits } from './triage-job-cut';
@@ -139,7 +139,7 @@ export class IngestLogMover {
   ) {
     this.options = { ...DEFAULT_MOVER_OPTIONS, ...options };
     this.key = ingestLogKey(prefix, this.options.lane);
-    this.queueName = this.options.lane === 'urgent' ? QueueName.triageUrgent : QueueName.triage;
+    this.queueName = TRIAGE_QUEUE_OF_LANE[this.options.lane];
   }
 
   start(): void {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { QueuedAlert, QueuedRejection } from './jobs';
+import { QueueName, type QueuedAlert, type QueuedRejection } from './jobs';
 
 /**
  * The ingest log: Redis streams that accepted alerts and rejections are
@@ -19,6 +19,8 @@ export type IngestLane = 'normal' | 'urgent';
 /** each lane's log under the prefix; also its name in /metrics' queue depths */
 export const INGEST_LOG_NAMES: Readonly<Record<IngestLane, string>> = { normal: 'ingest-log', urgent: 'ingest-log-urgent' };
 export const ingestLogKey = (prefix: string, lane: IngestLane = 'normal'): string => `${prefix}:${INGEST_LOG_NAMES[lane]}`;
+/** the triage queue each lane's movers fill */
+export const TRIAGE_QUEUE_OF_LANE: Readonly<Record<IngestLane, QueueName>> = { normal: QueueName.triage, urgent: QueueName.triageUrgent };
 /** both lanes' logs, normal first */
 export const INGEST_LANES: readonly IngestLane[] = ['normal', 'urgent'];
 export const ingestSeqKey = (prefix: string): string => `${prefix}:ingest-seq`;

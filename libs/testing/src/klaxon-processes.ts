@@ -31,7 +31,8 @@ export interface KlaxonStack {
   configPath: string;
   api: KlaxonProcess;
   workers: KlaxonProcess[];
-  startWorker(): Promise<KlaxonProcess>;
+  /** one more worker; `env` adds to (or overrides) the stack's environment for it alone, e.g. WORKER_ROLE */
+  startWorker(env?: Record<string, string>): Promise<KlaxonProcess>;
   /** stops everything and removes the Redis keys of this stack */
   stop(): Promise<void>;
   /** lines of every process's output, for a failing test's message */
@@ -72,8 +73,8 @@ export async function startKlaxon(options: StackOptions): Promise<KlaxonStack> {
   };
 
   const started: KlaxonProcess[] = [];
-  const spawnRole = (role: 'api' | 'worker'): KlaxonProcess => {
-    const child = spawn(process.execPath, [ENTRY[role]], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawnRole = (role: 'api' | 'worker', extraEnv: Record<string, string> = {}): KlaxonProcess => {
+    const child = spawn(process.execPath, [ENTRY[role]], { env: { ...env, ...extraEnv }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     collectLines(child.stdout!, output);
     collectLines(child.stderr!, output);
@@ -104,8 +105,8 @@ export async function startKlaxon(options: StackOptions): Promise<KlaxonStack> {
 
   const api = spawnRole('api');
   const workers: KlaxonProcess[] = [];
-  const startWorker = async () => {
-    const worker = spawnRole('worker');
+  const startWorker = async (extraEnv: Record<string, string> = {}) => {
+    const worker = spawnRole('worker', extraEnv);
     workers.push(worker);
     await waitUntilRunning(worker, 'klaxon worker running');
     return worker;

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { APP_ENV, type AppEnv } from '@klaxon/config';
 import { HousekeepingRepository } from '@klaxon/db';
 import { REDIS } from '@klaxon/queue';
-import { LOGGER } from '../worker-tokens';
+import type { WorkerDuties } from '../worker-role';
+import { LOGGER, WORKER_DUTIES } from '../worker-tokens';
 
 /** How often the tables that only grow are pruned; one worker does it each time. */
 export const HOUSEKEEPING_EVERY_MS = 15 * 60_000;
@@ -39,10 +40,12 @@ export class HousekeepingService implements OnApplicationBootstrap, OnApplicatio
     private readonly housekeeping: HousekeepingRepository,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_ENV) private readonly env: AppEnv,
+    @Inject(WORKER_DUTIES) private readonly duties: WorkerDuties,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.duties.housekeeping) return;
     const tick = () => {
       this.running ??= this.runOnce().finally(() => (this.running = null));
     };

@@ -8,7 +8,8 @@ import { DeliveryService } from '../notify/delivery.service';
 import { DigestService } from '../notify/digest.service';
 import { PagingService } from '../notify/paging.service';
 import { SilenceEndService } from '../notify/silence-end.service';
-import { LOGGER } from '../worker-tokens';
+import type { WorkerDuties } from '../worker-role';
+import { LOGGER, WORKER_DUTIES } from '../worker-tokens';
 
 const HANDLES = [
   JobName.pageAlert,
@@ -37,10 +38,12 @@ export class NotifyProcessor implements OnModuleInit, BeforeApplicationShutdown 
     private readonly digests: DigestService,
     private readonly statuses: DeliveryStatusRecorder,
     @Inject(APP_ENV) private readonly env: AppEnv,
+    @Inject(WORKER_DUTIES) private readonly duties: WorkerDuties,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
+    if (!this.duties.notifications) return;
     const start = (queue: QueueName, handles: readonly JobName[], concurrency: number) =>
       startQueueWorker({
         queue,
