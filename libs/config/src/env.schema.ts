@@ -99,6 +99,15 @@ function intVar(name: string, what: string, min: number, max: number) {
     .transform(Number);
 }
 
+function oneOfVar<const T extends string>(name: string, values: readonly T[]) {
+  return z
+    .string()
+    .refine((v): v is T => (values as readonly string[]).includes(v), {
+      error: (iss) => `${name} must be one of ${values.join(', ')}, got ${shown(iss.input)}`,
+    })
+    .transform((v) => v as T);
+}
+
 function secretVar(name: string, minLength = 1) {
   return z.string({ error: `${name} is missing` }).refine((v) => v.length >= minLength, {
     error: (iss) =>
@@ -141,22 +150,10 @@ export const envSchema = z.object({
     })
     .optional(),
   SESSION_SECRET: secretVar('SESSION_SECRET', MIN_SESSION_SECRET),
-  LOG_LEVEL: z
-    .string()
-    .refine((v): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v), {
-      error: (iss) => `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${shown(iss.input)}`,
-    })
-    .transform((v) => v as LogLevel)
-    .default('info'),
+  LOG_LEVEL: oneOfVar('LOG_LEVEL', LOG_LEVELS).default('info'),
   WORKER_CONCURRENCY: intVar('WORKER_CONCURRENCY', 'a whole number', 1, 10_000).default(50),
   WORKER_HTTP_PORT: intVar('WORKER_HTTP_PORT', 'a port number', 0, 65535).optional(),
-  WORKER_ROLE: z
-    .string()
-    .refine((v): v is WorkerRole => (WORKER_ROLES as readonly string[]).includes(v), {
-      error: (iss) => `WORKER_ROLE must be one of ${WORKER_ROLES.join(', ')}, got ${shown(iss.input)}`,
-    })
-    .transform((v) => v as WorkerRole)
-    .default('all'),
+  WORKER_ROLE: oneOfVar('WORKER_ROLE', WORKER_ROLES).default('all'),
   WORKER_NICE: intVar('WORKER_NICE', 'a niceness', 0, 19).optional(),
 });
 
