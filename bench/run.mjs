@@ -968,7 +968,8 @@ function printTables() {
 function compareTables(out) {
   const p = results.phases;
   const ratio = (a, b) => (a && b ? `${fmt(a / b, 2)}×` : '–');
-  const rows = [['Klaxon vs Alertmanager (same alerts, same load generator)', 'Klaxon alerts/s', 'AM alerts/s', 'ratio K/AM', 'Klaxon p50/p99 ms', 'AM p50/p99 ms', 'Klaxon non-2xx', 'AM non-2xx']];
+  const rows = [['Klaxon vs Alertmanager (same alerts, same load generator)', 'Klaxon alerts/s', 'AM alerts/s', 'ratio K/AM', 'Klaxon p50/p99 ms', 'AM p50/p99 ms', 'Klaxon non-2xx', 'AM non-2xx', 'loadgen µs/req K / AM']];
+  const unfair = [];
   for (const [k, a, label] of [
     ['single', 'am-single', `1 alert/request, ${opts.connections} conn`],
     ['batch', 'am-batch', `${opts.batchLines} alerts/request, ${opts.connections} conn`],
@@ -985,7 +986,11 @@ function compareTables(out) {
       `${ms(A.latencyMs.p50)} / ${ms(A.latencyMs.p99)}`,
       K ? fmt(K.non2xx + K.errors + K.timeouts) : '–',
       fmt(A.non2xx + A.errors + A.timeouts),
+      `${fmt(loadgenMicrosPerRequest(K), 1)} / ${fmt(loadgenMicrosPerRequest(A), 1)}`,
     ]);
+    const [kCost, aCost] = [loadgenMicrosPerRequest(K), loadgenMicrosPerRequest(A)];
+    // single bodies are nearly alike on both sides; Alertmanager's 100-alert JSON is about 4× Klaxon's lines
+    if (k === 'single' && kCost && aCost && Math.max(kCost, aCost) / Math.min(kCost, aCost) > 1.2) unfair.push(label);
   }
   const L = p['am-latency'];
   const P = p['p0-idle'];
@@ -1007,7 +1012,18 @@ function compareTables(out) {
       `Alertmanager ${results.alertmanager?.version ?? '?'}: in memory, answers 200 once the alerts are in its store; Klaxon answers 202 once they are in Redis, then writes each to PostgreSQL. ` +
         'Ratio > 1: Klaxon faster (for alerts/s) or slower (for latency).',
     );
+    out.push(
+      'loadgen µs/req: the load generator\'s own CPU per request; for single alerts nearly the same work against either server, so it shows how fast the machine was during each side (Alertmanager\'s 100-alert bodies are about 4× longer).' +
+        (unfair.length > 0 ? ` It differs by more than 20 % for ${unfair.join('; ')}: the machine's speed changed between the sides, so that ratio is not a fair one.` : ''),
+    );
   }
+}
+
+/** The bench process's CPU per request during an autocannon phase (µs), from the phase's CPU sample. */
+function loadgenMicrosPerRequest(phase) {
+  const cores = phase?.cpuCores?.loadgen;
+  if (!cores || !phase.requestsCompleted) return null;
+  return (cores * (phase.cpuCores.seconds ?? phase.durationS) * 1e6) / phase.requestsCompleted;
 }
 
 /** The storm replay and the scale-out runs. */
