@@ -67,7 +67,7 @@ Options:
                               or a number of workers that do everything (default paging,bulk: npm start's)
   --am-latency-requests <n>   alerts in Alertmanager's webhook-latency part (default 200; 0 = skip it)
   --storm-alerts <n>          lines in the storm (default 10000)
-  --storm-duration <s>        the storm's length (default 90)
+  --storm-duration <s>        the storm's length (default 60)
   --storm-settle <s>          after the storm, wait up to this long for what falls due (grouping windows,
                               folded P0s; default 65)
   --storm-workers <roles|n>   the storm phase's workers, as --workers (default paging,bulk)

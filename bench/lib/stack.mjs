@@ -163,17 +163,6 @@ async function waitHttpOk(url, proc, timeoutMs) {
   throw new Error(`${proc.name} not ready at ${url} within ${timeoutMs / 1000}s (last answer: ${last})\n${proc.tail(40)}`);
 }
 
-/**
- * Creates everything the bench needs and returns the handles plus an idempotent
- * cleanup. On a failure part-way, cleans up what was made and rethrows.
- */
-/**
- * workerEnv: extra variables for the worker(s) only (the TWILIO_* settings, SMTP_URL).
- * configYaml(token): the config file's text (default: benchConfigYaml; the storm phases bring their own).
- */
-/** npm start's workers: one paging (urgent lane, notifications), one bulk (normal lane, niced) */
-export const NPM_START_WORKERS = ['paging', 'bulk'];
-
 /** `workers`: a count of workers that do everything (WORKER_ROLE=all), or the roles of the workers to start. */
 export const workerRolesOf = (workers) => (Array.isArray(workers) ? workers : Array.from({ length: workers }, () => 'all'));
 
@@ -181,6 +170,15 @@ export const workerRolesOf = (workers) => (Array.isArray(workers) ? workers : Ar
 export const describeWorkers = (workers) =>
   Array.isArray(workers) ? `worker${workers.length === 1 ? '' : 's'} ${workers.join(' + ')}` : `${workers} worker${workers === 1 ? '' : 's'}`;
 
+/**
+ * Creates everything the bench needs and returns the handles plus an idempotent
+ * cleanup. On a failure part-way, cleans up what was made and rethrows.
+ */
+/**
+ * workers: a count of workers that do everything, or their roles (workerRolesOf).
+ * workerEnv: extra variables for the worker(s) only (the TWILIO_* settings, SMTP_URL).
+ * configYaml(token): the config file's text (default: benchConfigYaml; the storm phases bring their own).
+ */
 export async function startStack({ root, adminUrl, redisUrl, workers, log, profDir, workerEnv = {}, configYaml = benchConfigYaml }) {
   const missing = () => Object.values(ENTRY).filter((entry) => !existsSync(join(root, entry)));
   if (missing().length > 0) {
@@ -246,7 +244,6 @@ export async function startStack({ root, adminUrl, redisUrl, workers, log, profD
       // worker-0, worker-1 … for `all` workers (the scale phase); worker-paging, worker-bulk for npm start's pair
       const name = role === 'all' || roles.filter((r) => r === role).length > 1 ? `${role === 'all' ? '' : `${role}-`}${i}` : role;
       const w = new KlaxonProcess('worker', name, root, { ...baseEnv, ...workerEnv, WORKER_ROLE: role, WORKER_HTTP_PORT: String(metricsPort) }, profDir);
-      w.workerRole = role;
       w.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       w.readyUrl = `http://127.0.0.1:${metricsPort}/readyz`;
       stack.workers.push(w);
