@@ -242,7 +242,8 @@ export async function startStack({ root, adminUrl, redisUrl, workers, log, profD
     for (const [i, role] of roles.entries()) {
       const metricsPort = await freePort();
       // worker-0, worker-1 … for `all` workers (the scale phase); worker-paging, worker-bulk for npm start's pair
-      const name = role === 'all' || roles.filter((r) => r === role).length > 1 ? `${role === 'all' ? '' : `${role}-`}${i}` : role;
+      const twins = roles.filter((r) => r === role).length > 1;
+      const name = role === 'all' ? String(i) : twins ? `${role}-${i}` : role;
       const w = new KlaxonProcess('worker', name, root, { ...baseEnv, ...workerEnv, WORKER_ROLE: role, WORKER_HTTP_PORT: String(metricsPort) }, profDir);
       w.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       w.readyUrl = `http://127.0.0.1:${metricsPort}/readyz`;

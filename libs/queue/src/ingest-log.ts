@@ -23,6 +23,8 @@ export const ingestLogKey = (prefix: string, lane: IngestLane = 'normal'): strin
 export const TRIAGE_QUEUE_OF_LANE: Readonly<Record<IngestLane, QueueName>> = { normal: QueueName.triage, urgent: QueueName.triageUrgent };
 /** both lanes' logs, normal first */
 export const INGEST_LANES: readonly IngestLane[] = ['normal', 'urgent'];
+/** both lanes' triage queues, normal first */
+export const TRIAGE_QUEUES: readonly QueueName[] = INGEST_LANES.map((lane) => TRIAGE_QUEUE_OF_LANE[lane]);
 export const ingestSeqKey = (prefix: string): string => `${prefix}:ingest-seq`;
 /** the consumer group of the workers' movers */
 export const INGEST_LOG_GROUP = 'movers';

@@ -173,4 +173,3 @@ export const NOTIFY_QUEUE: { readonly [T in TierName]: QueueName } = {
   low: QueueName.notifyLow,
 };
 
-export const TRIAGE_QUEUES: readonly QueueName[] = [QueueName.triageUrgent, QueueName.triage];

@@ -1,5 +1,5 @@
 import type { QueuedAlert } from './jobs';
-import { cutIntoJobs, reportKeyOf } from './triage-job-cut';
+import { JobCut, reportKeyOf, type JobCutLimits } from './triage-job-cut';
 
 let seq = 0;
 const report = (host: string, extra: Partial<QueuedAlert> = {}): QueuedAlert => ({
@@ -15,9 +15,15 @@ const report = (host: string, extra: Partial<QueuedAlert> = {}): QueuedAlert => 
   message: 'disk full',
   ...extra,
 });
+/** the mover's way: every report added, then cut */
+function cutIntoJobs(alerts: readonly QueuedAlert[], limits: JobCutLimits, keyOf?: (alert: QueuedAlert) => string): QueuedAlert[][] {
+  const cut = new JobCut(keyOf);
+  for (const alert of alerts) cut.add(alert);
+  return cut.jobs(limits);
+}
 const shape = (jobs: QueuedAlert[][]) => jobs.map((job) => job.map((a) => `${a.host}${a.seq}`).join(' '));
 
-describe('cutIntoJobs', () => {
+describe('JobCut', () => {
   beforeEach(() => {
     seq = 0;
   });

@@ -27,17 +27,10 @@ export const reportKeyOf = (alert: QueuedAlert): string =>
  * their order; a key with more reports than a job holds is split into
  * consecutive jobs. Order across keys is not kept, and needn't be: triage
  * orders one fingerprint's reports by their sequence numbers.
- */
-export function cutIntoJobs(alerts: readonly QueuedAlert[], limits: JobCutLimits, keyOf: (alert: QueuedAlert) => string = reportKeyOf): QueuedAlert[][] {
-  const cut = new JobCut(keyOf);
-  for (const alert of alerts) cut.add(alert);
-  return cut.jobs(limits);
-}
-
-/**
- * cutIntoJobs in two steps: `add` keys each report as it arrives (the mover
- * adds an entry's reports between its yields to the event loop, so keying
- * thousands of reports never holds the loop at once), `jobs` cuts.
+ *
+ * `add` keys each report as it arrives (the mover adds an entry's reports
+ * between its yields to the event loop, so keying thousands of reports never
+ * holds the loop at once); `jobs` cuts.
  */
 export class JobCut {
   private readonly byKey = new Map<string, QueuedAlert[]>();

@@ -39,7 +39,7 @@ export function registerIngestRoutes(app: NestFastifyApplication, filter: HttpEx
   // the response to finish, with listeners on the socket for every request.
   const route =
     (handle: (req: IngestRequest, reply: FastifyReply) => Promise<IngestResponse>) =>
-    async (req: FastifyRequest, reply: FastifyReply): Promise<IngestResponse | object> => {
+    async (req: FastifyRequest, reply: FastifyReply): Promise<IngestResponse | Record<string, unknown>> => {
       try {
         return await handle(req as IngestRequest, reply);
       } catch (err) {
