@@ -100,6 +100,8 @@ if holder == false or holder == ARGV[1] then
 end
 return 0`;
 
+type LeaseClient = Redis & { klaxonMoverLease(key: string, holder: string, ms: number): Promise<number> };
+
 /** Gives the lease up if it is ours. */
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -164,7 +166,10 @@ export class IngestLogMover {
   /** Whether this mover may move now: always without a lease, else while it holds the lease. */
   private async mayMove(): Promise<boolean> {
     if (this.options.leaseMs === null) return true;
-    return (await this.reader.eval(LEASE_SCRIPT, 1, this.leaseKey, this.consumer, this.options.leaseMs)) === 1;
+    // asked every round: by its SHA (EVALSHA, ioredis's defineCommand), not with the script's text each time
+    const reader = this.reader as LeaseClient;
+    if (typeof reader.klaxonMoverLease !== 'function') this.reader.defineCommand('klaxonMoverLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+    return (await reader.klaxonMoverLease(this.leaseKey, this.consumer, this.options.leaseMs)) === 1;
   }
 
   private async run(): Promise<void> {
