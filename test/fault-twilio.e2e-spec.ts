@@ -1,7 +1,8 @@
 /**
  * Fault: Twilio answering 500s and not answering at all (issue 7). Pages are retried with backoff,
  * then go to the person's next contact method (SMS → voice → email), with every final failure and
- * the page that got through on the alert's timeline; no page is lost and none is sent twice.
+ * the page that got through on the alert's timeline; no page is lost and none is sent twice, not even
+ * when Twilio took a message and its answer was lost (a retry asks Twilio's Messages list first).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -48,6 +49,11 @@ const uniqueHost = (base: string) => `${base}-${randomBytes(3).toString('hex')}`
 const alertOf = (host: string) => alertDetailOf(ui, host);
 /** the SMS requests (accepted or not) whose body is about this host */
 const smsRequestsAbout = (host: string) => twilio.requests.filter((r) => r.path.endsWith('/Messages.json') && (r.form.Body ?? '').includes(`[${host}]`));
+/** the worker's lookups of Twilio's Messages list for this number (GET, To=phone) in a time span */
+const lookupsBetween = (phone: string, from: number, to: number) =>
+  twilio.requests.filter(
+    (r) => r.method === 'GET' && r.path.includes('/Messages.json?') && new URL(r.path, 'http://x').searchParams.get('To') === phone && r.receivedAt > from && r.receivedAt < to,
+  );
 const gaps = (requests: readonly RecordedTwilioRequest[]) => requests.slice(1).map((r, i) => r.receivedAt - requests[i]!.receivedAt);
 
 interface Notification {
@@ -196,6 +202,29 @@ it('gives up on a Twilio that does not answer after its timeout, retries, and se
   const [retry, ...moreRetries] = retryLogs(alert.notifications[0].id);
   expect(moreRetries).toEqual([]);
   expect(retry).toContain('"providerCode":"ETIMEDOUT"');
+  // before the retry it asked Twilio whether the hung request had gone out (it had not)
+  const lookups = lookupsBetween(ALICE, hung.receivedAt, retried.receivedAt);
+  expect(lookups).toHaveLength(1);
+});
+
+it('when Twilio took the message but its answer never came, the retry finds it at Twilio and does not send it again', async () => {
+  const host = uniqueHost('took');
+  // Twilio accepts the SMS (it goes out) and then stops answering: the worker never learns its SID
+  twilio.acceptThenHoldNext(1, TWILIO_TIMEOUT_MS + 5000);
+  await post(`[P0][PROBLEM][${host}][10.1.0.4][payments down]`);
+  const alert = await settledAlert(host, 1, TWILIO_TIMEOUT_MS + 15_000);
+  const [sms, ...more] = smsAbout(twilio, host);
+  expect(more).toEqual([]);
+  const requests = smsRequestsAbout(host);
+  expect(requests).toHaveLength(1);
+  expect(requests[0]!.abandonedAt).not.toBeNull();
+  expect(lookupsBetween(ALICE, requests[0]!.receivedAt, Date.now() + 1)).toHaveLength(1);
+  expect(alert.notifications).toEqual([expect.objectContaining({ channel: 'sms', status: 'sent', attempts: 2, providerId: sms!.sid })]);
+  expect(alert.events.filter((e: TimelineEvent) => e.type === 'notified')).toEqual([
+    expect.objectContaining({ via: 'sms', detail: expect.objectContaining({ attempt: 2, providerId: sms!.sid, acceptedEarlier: true }) }),
+  ]);
+  expect(alert.events.filter((e: TimelineEvent) => e.type === 'failed')).toEqual([]);
+  expect(stack.logs().split('\n').filter((line) => line.includes(alert.notifications[0].id) && line.includes('the provider had accepted an earlier attempt'))).toHaveLength(1);
 });
 
 it('falls back from SMS to voice to email when Twilio keeps failing, each step on the timeline', async () => {

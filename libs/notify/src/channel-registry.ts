@@ -3,7 +3,7 @@
  * createChannelRegistry builds it from the environment: SMS and voice only with Twilio settings, email only
  * with SMTP settings; the IM channels and the generic webhook always (their URL comes with each message).
  */
-import type { ChannelKind, DeliveryReceipt, NotificationChannel, OutboundMessage } from './notification-channel';
+import type { AcceptedMessage, ChannelKind, DeliveryReceipt, NotificationChannel, OutboundMessage } from './notification-channel';
 import { ChannelNotConfiguredError } from './channels/channel-not-configured.error';
 import { DingTalkChannel } from './channels/dingtalk.channel';
 import { DiscordChannel } from './channels/discord.channel';
@@ -54,6 +54,12 @@ export class ChannelRegistry {
   /** Sends through the channel of the message's kind. */
   send(message: OutboundMessage): Promise<DeliveryReceipt> {
     return this.get(message.kind).send(message);
+  }
+
+  /** What the provider accepted for the message's address since `since` (newest first); [] when it cannot be asked. */
+  async acceptedSince(message: OutboundMessage, since: Date): Promise<AcceptedMessage[]> {
+    const channel = this.get(message.kind);
+    return channel.acceptedSince ? channel.acceptedSince(message, since) : [];
   }
 
   kinds(): ChannelKind[] {

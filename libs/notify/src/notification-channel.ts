@@ -30,6 +30,12 @@ export interface DeliveryReceipt {
   providerId: string | null;
 }
 
+/** A message the provider has: its id and text. */
+export interface AcceptedMessage {
+  providerId: string;
+  body: string;
+}
+
 /** A provider's refusal, normalised at the edge: retry it, or give up and fall back. */
 export class DeliveryError extends Error {
   constructor(
@@ -45,4 +51,10 @@ export class DeliveryError extends Error {
 export interface NotificationChannel<M extends OutboundMessage = OutboundMessage> {
   readonly kind: M['kind'];
   send(message: M): Promise<DeliveryReceipt>;
-}
+  /**
+   * What the provider accepted for the message's address since `since`, newest first. Asked before a
+   * message is tried again: an earlier attempt may have reached the provider with its answer lost (a
+   * timeout, a worker that died mid-send), and a retry would send it twice. Only providers that can be
+   * asked have it (Twilio's Messages list).
+   */
+  acceptedSince?(message: M, since: Date): Promise<AcceptedMessage[]>;}

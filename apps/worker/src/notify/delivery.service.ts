@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { renderAlertEmail, renderAlertSms, renderStormEmail, renderStormSms, stormAsAlert } from '@klaxon/alert-format';
+import { renderAlertEmail, renderAlertSms, renderStormEmail, renderStormSms, sameSmsApartFromCount, stormAsAlert } from '@klaxon/alert-format';
 import { APP_ENV, ConfigStore, type AppEnv } from '@klaxon/config';
 import { AlertRepository, NotificationRepository, ReplyCodeRepository, type AlertSummary, type NotificationRecord } from '@klaxon/db';
 import { KlaxonMetrics, maskPhone } from '@klaxon/observability';
-import { ChannelRegistry, DeliveryError, p0SummaryDueAt, planFallback, type AlertMessage, type ChannelKind, type ContactMethod, type DeliveryReceipt, type OutboundMessage } from '@klaxon/notify';
+import { ChannelRegistry, DeliveryError, p0SummaryDueAt, planFallback, type AcceptedMessage, type AlertMessage, type ChannelKind, type ContactMethod, type DeliveryReceipt, type OutboundMessage } from '@klaxon/notify';
 import { JobName, JobProducer, NOTIFY_QUEUE, REDIS, rateLimitKey, smsBudgetKey, takeWindowSlot, type TierName } from '@klaxon/queue';
 import { LOGGER } from '../worker-tokens';
 import { alertMessageOf } from './alert-message';
@@ -200,9 +200,11 @@ export class DeliveryService {
       await this.unclaim(items).catch(() => undefined);
       throw err;
     }
+    // Tried before, and the provider can be asked: the earlier attempt may have gone out with its answer lost.
+    const earlier = lead.record.attempts > 1 ? await this.acceptedByProvider(message, lead.record.createdAt, log) : null;
     let receipt: DeliveryReceipt;
     try {
-      receipt = await this.channels.get(lead.record.channel as ChannelKind).send(message);
+      receipt = earlier ?? (await this.channels.get(lead.record.channel as ChannelKind).send(message));
     } catch (err) {
       return this.failed(items, err, log);
     }
@@ -214,6 +216,7 @@ export class DeliveryService {
       providerId: receipt.providerId,
       attempt: lead.record.attempts,
       ...(items.length > 1 ? { together: items.length } : {}),
+      ...(earlier ? { acceptedEarlier: true } : {}),
     };
     try {
       if (items.length === 1) await this.notifications.markSent(lead.record, receipt.providerId, detail);
@@ -228,7 +231,25 @@ export class DeliveryService {
     for (const { record, alert } of items) {
       if (record.kind === 'page') this.metrics.endToEndLatency.observe({ stage: 'paged' }, (Date.now() - alert.lastSeenAt.getTime()) / 1000);
     }
-    this.logger.info({ ...log, providerId: receipt.providerId, attempt: lead.record.attempts }, 'notification sent');
+    if (earlier) this.logger.warn({ ...log, providerId: receipt.providerId, attempt: lead.record.attempts }, 'the provider had accepted an earlier attempt; recorded it, not sent again');
+    else this.logger.info({ ...log, providerId: receipt.providerId, attempt: lead.record.attempts }, 'notification sent');
+  }
+
+  /**
+   * The provider's receipt if it already has this message (accepted since the notification was made; for
+   * an SMS, the same text apart from the repeat count), else null. When the provider cannot be asked,
+   * null: the message goes again, since a page missed is worse than a page twice.
+   */
+  private async acceptedByProvider(message: OutboundMessage, since: Date, log: Record<string, unknown>): Promise<DeliveryReceipt | null> {
+    let accepted: AcceptedMessage[];
+    try {
+      accepted = await this.channels.acceptedSince(message, since);
+    } catch (err) {
+      this.logger.warn({ ...log, error: (err as Error).message }, 'could not ask the provider whether an earlier attempt went out; sending again');
+      return null;
+    }
+    const same = message.kind === 'sms' ? accepted.find((a) => sameSmsApartFromCount(a.body, message.body)) : undefined;
+    return same ? { providerId: same.providerId } : null;
   }
 
   private acceptedKey(notificationId: string): string {

@@ -111,7 +111,8 @@ export class TriageService {
   /**
    * Pages alerts of a tier that pages at once from the triage job itself, a few at a time: a job of
    * hundreds of new P0s (a storm's urgent lane moves as one job) would otherwise have hundreds of sends in
-   * flight, and a send a crash interrupts after it was claimed is never tried again (no double page).
+   * flight, and a send a crash interrupts after it was claimed waits for its claim to go stale before it is
+   * taken over (the taker asks the provider first, so no double page).
    */
   private async pageAtOnce(alertIds: readonly string[]): Promise<void> {
     let next = 0;

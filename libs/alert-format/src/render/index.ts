@@ -12,7 +12,7 @@ export {
   type SmsEncoding,
   type SmsSegmentCount,
 } from './sms-segments';
-export { STORM_VARIOUS, renderAlertSms, renderRecoverySms, renderStormSms, type SmsRenderOptions } from './sms-text';
+export { STORM_VARIOUS, renderAlertSms, renderRecoverySms, renderStormSms, sameSmsApartFromCount, type SmsRenderOptions } from './sms-text';
 export { renderStormEmail, stormAsAlert, stormTitle, summarizeStorm, type StormEmailOptions, type StormSummary } from './storm';
 export { alertEmailSubject, renderAlertEmail, type EmailRenderOptions, type RenderedEmail } from './email';
 export {

@@ -1,6 +1,6 @@
 import type { RenderableAlert } from './renderable-alert';
 import { smsSegments } from './sms-segments';
-import { STORM_VARIOUS, renderAlertSms, renderRecoverySms, renderStormSms } from './sms-text';
+import { STORM_VARIOUS, renderAlertSms, renderRecoverySms, renderStormSms, sameSmsApartFromCount } from './sms-text';
 
 function anAlert(overrides: Partial<RenderableAlert> = {}): RenderableAlert {
   return {
@@ -71,6 +71,20 @@ describe('renderAlertSms: short alerts', () => {
     expect(renderRecoverySms(anAlert({ count: 3, replyCode: 1, actor: 'alice' }))).toBe(
       '[P0][OK][web-01][10.0.0.1][host is down] #4711 resolved by alice',
     );
+  });
+
+  it('sameSmsApartFromCount: one alert rendered with more repeats is the same message; another alert, status or priority is not', () => {
+    const first = renderAlertSms(anAlert({ replyCode: 1 }));
+    const same = (overrides: Partial<RenderableAlert>) => sameSmsApartFromCount(first, renderAlertSms(anAlert({ replyCode: 1, ...overrides })));
+    expect(same({ count: 3 })).toBe(true);
+    expect(sameSmsApartFromCount(renderAlertSms(anAlert({ count: 2 })), renderAlertSms(anAlert({ count: 12 })))).toBe(true);
+    // a Unicode message counts with ×, a GSM-7 one with x
+    expect(sameSmsApartFromCount(renderAlertSms(anAlert({ message: 'Überlast' })), renderAlertSms(anAlert({ message: 'Überlast', count: 4 })))).toBe(true);
+    expect(same({ number: 4712 })).toBe(false);
+    expect(same({ number: 47110, count: 3 })).toBe(false);
+    expect(same({ priority: 'P1' })).toBe(false);
+    expect(same({ replyCode: 2 })).toBe(false);
+    expect(sameSmsApartFromCount(first, renderRecoverySms(anAlert({ replyCode: 1 })))).toBe(false);
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses maxSegments %p', (maxSegments) => {

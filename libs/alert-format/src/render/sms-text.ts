@@ -124,6 +124,17 @@ export function renderAlertSms(alert: RenderableAlert, opts: SmsRenderOptions = 
   return composeAlertSms(alert, { ...fields, host: host.value });
 }
 
+/**
+ * Whether two SMS texts are one message, apart from the repeat count (`#4711 ×3` against `#4711 ×5`, or
+ * none): a retry renders the alert again, and repeats may have come in since the try it repeats.
+ */
+export function sameSmsApartFromCount(a: string, b: string): boolean {
+  return a === b || a.replace(COUNT_AFTER_NUMBER, '$1') === b.replace(COUNT_AFTER_NUMBER, '$1');
+}
+
+/** the repeat count composeAlertSms writes after the alert's number, in either glyph set */
+const COUNT_AFTER_NUMBER = /(#\d+) [×x]\d+/;
+
 /** A recovery notice: the alert rendered with status OK (`… #4711 recovered` or `… resolved by alice`). */
 export function renderRecoverySms(alert: RenderableAlert, opts: SmsRenderOptions = {}): string {
   return renderAlertSms({ ...alert, status: 'OK' }, opts);

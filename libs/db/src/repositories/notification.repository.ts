@@ -31,8 +31,13 @@ const columnsOf = (t = ''): string => `${t}id, ${t}key, ${t}alert_id AS "alertId
   ${t}status::text AS status, ${t}attempts, ${t}provider_id AS "providerId", ${t}error, ${t}meta, ${t}created_at AS "createdAt"`;
 const COLUMNS = columnsOf();
 
-/** A claimed send that never reported back (its worker died) may be claimed again after this long. */
-const STALE_SENDING_SECONDS = 60;
+/**
+ * A claimed send that never reported back (its worker died) may be claimed again after this long: three
+ * times the providers' 10 s request timeout, so a live sender is done by then. The taker asks the provider
+ * first whether the message went out (DeliveryService.acceptedByProvider), so a page is neither lost nor,
+ * where the provider can be asked, sent twice.
+ */
+const STALE_SENDING_SECONDS = 30;
 
 /**
  * Notifications are the unit of idempotency for paging: created once per key,

@@ -96,6 +96,48 @@ describe('TwilioSmsChannel against the Twilio stand-in', () => {
     expect(err.message).toContain(`HTTP ${status}`);
   });
 
+  it('lists what Twilio accepted for the number since a time, newest first, through the SDK', async () => {
+    const to = '+15005550031';
+    const since = new Date();
+    const first = await channel.send(anSms({ to, body: 'first' }));
+    const second = await channel.send(anSms({ to, body: 'second' }));
+    await channel.send(anSms({ to: '+15005550032', body: 'to someone else' }));
+
+    const accepted = await channel.acceptedSince(anSms({ to }), since);
+    expect(accepted).toEqual([
+      { providerId: second.providerId, body: 'second' },
+      { providerId: first.providerId, body: 'first' },
+    ]);
+    const lookup = standIn.requests.at(-1)!;
+    expect(lookup.method).toBe('GET');
+    expect(Object.fromEntries(new URL(lookup.path, 'http://x').searchParams)).toEqual({ To: to, From: FROM, PageSize: '100' });
+    expect(lookup.authPassword).toBe(AUTH_TOKEN);
+    // older than `since` by more than the clock skew allowed: not this message's
+    expect(await channel.acceptedSince(anSms({ to }), new Date(Date.now() + 60_000))).toEqual([]);
+  });
+
+  it('pages back through a number that got many messages since', async () => {
+    const to = '+15005550033';
+    const since = new Date();
+    const sent = [];
+    for (let i = 0; i < 250; i++) sent.push((await channel.send(anSms({ to, body: `page ${i}` }))).providerId);
+    const before = standIn.requests.length;
+    const accepted = await channel.acceptedSince(anSms({ to }), since);
+    expect(accepted.map((a) => a.providerId)).toEqual(sent.reverse());
+    expect(standIn.requests.slice(before).map((r) => new URL(r.path, 'http://x').searchParams.get('Page') ?? '0')).toEqual(['0', '1', '2']);
+  });
+
+  it('turns a failed lookup into a DeliveryError', async () => {
+    const wrong = new TwilioSmsChannel({ accountSid: ACCOUNT_SID, authToken: 'wrong', fromNumber: FROM, apiBaseUrl: standIn.baseUrl });
+    try {
+      const err = await deliveryErrorOf(wrong.acceptedSince(anSms(), new Date()));
+      expect(err).toMatchObject({ retryable: false, providerCode: '20003' });
+      expect(err.message).toContain('message lookup');
+    } finally {
+      await wrong.close();
+    }
+  });
+
   it('masks the phone number Twilio echoes in its error', async () => {
     standIn.failNext(1, 400, twilioError(400, 21211, "The 'To' number +15005550001 is not a valid phone number.").body);
     const err = await deliveryErrorOf(channel.send(anSms()));

@@ -3,11 +3,23 @@
  * through the status callback; the receipt carries the message SID (`SM…`) to match it.
  */
 import twilio from 'twilio';
-import type { DeliveryReceipt, NotificationChannel, OutboundMessage } from '../notification-channel';
+import type { AcceptedMessage, DeliveryReceipt, NotificationChannel, OutboundMessage } from '../notification-channel';
 import { TwilioBaseUrlRequestClient } from './twilio-base-url.request-client';
 import { twilioDeliveryError } from './twilio-delivery-error';
 
 export type SmsMessage = Extract<OutboundMessage, { kind: 'sms' }>;
+
+/** a page of Twilio's Messages list, as much of it as acceptedSince reads */
+interface MessagesPage {
+  instances: { sid: string; body: string; dateCreated: Date }[];
+  nextPage(): Promise<MessagesPage> | undefined;
+}
+
+/** acceptedSince reads a number's messages in pages of this many, at most MAX_LOOKUP_PAGES of them */
+const LOOKUP_PAGE_SIZE = 100;
+const MAX_LOOKUP_PAGES = 10;
+/** how far Twilio's clock may be behind ours */
+const CLOCK_SKEW_MS = 5_000;
 
 export interface TwilioSmsChannelOptions {
   accountSid: string;
@@ -43,6 +55,32 @@ export class TwilioSmsChannel implements NotificationChannel<SmsMessage> {
       return { providerId: sent.sid };
     } catch (err) {
       throw twilioDeliveryError(err, 'SMS');
+    }
+  }
+
+  /**
+   * The messages from our number to `message.to` created since `since`, newest first (Twilio's dates are to the
+   * second; a few seconds of clock skew allowed). Twilio has no idempotency key for messages: this is how
+   * a retry after a lost answer learns that the first try went out.
+   */
+  async acceptedSince(message: SmsMessage, since: Date): Promise<AcceptedMessage[]> {
+    const from = Math.floor(since.getTime() / 1000) * 1000 - CLOCK_SKEW_MS;
+    const accepted: AcceptedMessage[] = [];
+    try {
+      let page: MessagesPage = await this.client.messages.page({ to: message.to, from: this.options.fromNumber, pageSize: LOOKUP_PAGE_SIZE });
+      // newest first: page on until a page reaches back before `since` (a person paged through a storm has many)
+      for (let pages = 1; ; pages++) {
+        let reachedBack = false;
+        for (const m of page.instances) {
+          if (m.dateCreated instanceof Date && m.dateCreated.getTime() >= from) accepted.push({ providerId: m.sid, body: m.body });
+          else reachedBack = true;
+        }
+        const next = reachedBack || pages >= MAX_LOOKUP_PAGES ? undefined : page.nextPage();
+        if (!next) return accepted;
+        page = await next;
+      }
+    } catch (err) {
+      throw twilioDeliveryError(err, 'message lookup');
     }
   }
 

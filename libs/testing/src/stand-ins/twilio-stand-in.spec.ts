@@ -93,6 +93,36 @@ describe('Twilio stand-in', () => {
     expect(standIn.requests.slice(before.requests).map((r) => r.abandonedAt === null)).toEqual([false, true, true]);
   });
 
+  it('accepts, then holds the reply: the message counts as sent though the client gave up before its SID came', async () => {
+    standIn.acceptThenHoldNext(1, 5000);
+    const before = standIn.messages.length;
+    const gaveUp = await post(standIn, messagesPath, { To: '+15005550077', From: '+2', Body: 'held' }, SID, 'token', AbortSignal.timeout(200)).catch((err: Error) => err.name);
+    expect(gaveUp).toBe('TimeoutError');
+    expect(standIn.messages.slice(before).map((m) => [m.to, m.body])).toEqual([['+15005550077', 'held']]);
+    await waitFor(() => standIn.requests.at(-1)!.abandonedAt !== null, { timeoutMs: 2000, what: 'the abandoned request to be noticed' });
+  });
+
+  it('lists accepted messages like Twilio: newest first, filtered by To and From, in pages of PageSize; failures are for sends only', async () => {
+    const to = '+15005550088';
+    for (const body of ['first', 'second', 'third']) expect((await post(standIn, messagesPath, { To: to, From: '+2', Body: body })).status).toBe(201);
+    expect((await post(standIn, messagesPath, { To: to, From: '+3', Body: 'other sender' })).status).toBe(201);
+    standIn.failNext(1, 500);
+    const list = (query: string, user = SID) =>
+      fetch(`${standIn.baseUrl}${messagesPath}?${query}`, { headers: { authorization: `Basic ${Buffer.from(`${user}:token`).toString('base64')}` } });
+    const res = await list(new URLSearchParams({ To: to, From: '+2', PageSize: '2' }).toString());
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { messages: { body: string; sid: string; date_created: string }[]; next_page_uri: string | null };
+    expect(page.messages.map((m) => m.body)).toEqual(['third', 'second']);
+    expect(page.messages[0]!.sid).toBe(standIn.messages.find((m) => m.body === 'third')!.sid);
+    expect(page.messages[0]!.date_created).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
+    const next = (await (await list(new URL(String(page.next_page_uri), 'http://x').search.slice(1))).json()) as typeof page;
+    expect(next.messages.map((m) => m.body)).toEqual(['first']);
+    expect(next.next_page_uri).toBeNull();
+    expect((await list(`To=${encodeURIComponent(to)}`, 'ACsomeoneelse')).status).toBe(401);
+    // the failure queued above is still there for the next send
+    expect((await post(standIn, messagesPath, { To: to, From: '+2', Body: 'x' })).status).toBe(500);
+  });
+
   it('says what it waited for when messages do not come', async () => {
     await expect(standIn.waitForMessages(99, 100)).rejects.toThrow(/99 Twilio message\(s\)/);
   });
