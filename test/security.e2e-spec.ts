@@ -349,11 +349,15 @@ describe('UI actions', () => {
     ['POST', '/api/v1/silences', { matchers: { host: '*' }, duration: '1h', comment: 'from elsewhere' }],
     ['DELETE', '/api/v1/silences/00000000-0000-4000-8000-000000000000', undefined],
     ['POST', '/api/v1/schedules/ops-primary/overrides', { user: 'bob', from: '2030-01-01T00:00:00Z', to: '2030-01-02T00:00:00Z' }],
+    ['POST', '/api/v1/tokens', { name: 'from elsewhere' }],
+    ['DELETE', '/api/v1/tokens/00000000-0000-4000-8000-000000000000', undefined],
+    ['POST', '/api/v1/config/reload', undefined],
   ];
   const unchanged = async () => {
     expect(await alertDetailOf(ui, target.host)).toMatchObject({ status: 'firing', silenced: false, acknowledgedBy: null });
     expect((await ui.request('GET', '/api/v1/silences')).body.items).toEqual([]);
     expect(await queryRows(db.url, 'SELECT 1 FROM schedule_overrides')).toEqual([]);
+    expect(await queryRows(db.url, 'SELECT 1 FROM api_tokens')).toEqual([]);
   };
 
   beforeAll(async () => {

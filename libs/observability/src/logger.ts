@@ -19,12 +19,14 @@ export function createLogger(name: string, level = 'info'): Logger {
   });
 }
 
-/** `+8613800000001` → `+86138****0001`: enough to tell two numbers apart, not to dial one. */
+/**
+ * `+8613800000001` → `+86********001`, `+15005550501` → `+15******501`: the country code and the last
+ * three digits tell a team's numbers apart in a log; at least six digits hidden, so no one can dial it.
+ * A number too short for that keeps only its last two.
+ */
 export function maskPhone(phone: string): string {
-  if (phone.length <= 6) return '*'.repeat(phone.length);
-  const keepEnd = 4;
-  const keepStart = Math.min(6, phone.length - keepEnd - 2);
-  return phone.slice(0, keepStart) + '*'.repeat(phone.length - keepStart - keepEnd) + phone.slice(-keepEnd);
+  if (phone.length < 12) return '*'.repeat(Math.max(0, phone.length - 2)) + phone.slice(-2);
+  return phone.slice(0, 3) + '*'.repeat(phone.length - 6) + phone.slice(-3);
 }
 
 /** Nest's logger interface on top of pino, so framework messages are JSON too. */
