@@ -334,6 +334,9 @@ const withBody = (method: FuzzCase['method'], kind: string, path: string, header
 
 type Target = (r: Rng) => FuzzCase;
 
+/** Any text as a header value the way a raw client sends it: its UTF-8 bytes, without control characters but tab (fetch refuses those). */
+const headerValue = (text: string): string => Buffer.from(text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ''), 'utf8').toString('latin1');
+
 const ingestAuth = (r: Rng): { headers: Record<string, string>; query: string } => {
   if (r.chance(0.85)) return { headers: { authorization: `Bearer ${TOKEN}` }, query: '' };
   return r.pick<{ headers: Record<string, string>; query: string }>([
@@ -468,6 +471,34 @@ const TARGETS: Array<[weight: number, target: Target]> = [
       return { kind: 'rest GET', method: 'GET', path, headers: sessionHeaders(r) };
     },
   ],
+  [
+    2,
+    (r) => {
+      const name = () => r.pick(['', 'ci', nastyString(r).slice(0, r.pick([1, 100, 101, 5000]))]);
+      const json = () => ({ contentType: 'application/json', body: Buffer.from(JSON.stringify(r.chance(0.8) ? { name: r.chance(0.8) ? name() : nastyValue(r) } : nastyValue(r))) });
+      return withBody('POST', 'token create', '/api/v1/tokens', sessionHeaders(r), body(r, json));
+    },
+  ],
+  [1, (r) => ({ kind: 'token revoke', method: 'DELETE', path: `/api/v1/tokens/${weirdSegment(r)}`, headers: sessionHeaders(r) })],
+  [1, (r) => ({ kind: 'config reload', method: 'POST', path: '/api/v1/config/reload', headers: sessionHeaders(r) })],
+  [
+    1,
+    (r) => {
+      const path = r.pick(['/healthz', '/readyz', '/metrics']);
+      const query = r.chance(0.5) ? `?${pathSegment(nastyString(r).slice(0, 500))}=${pathSegment(nastyString(r).slice(0, 500))}` : '';
+      const headers: Record<string, string> = r.chance(0.5) ? { accept: headerValue(nastyString(r).slice(0, 200)) } : {};
+      return { kind: 'ops GET', method: 'GET', path: path + query, headers };
+    },
+  ],
+  [
+    1,
+    (r) => {
+      // never with a valid session: a signed-in stream stays open, and this test reads whole answers
+      const headers: Record<string, string> = { cookie: r.pick(['klaxon_session=forged', 'klaxon_session=%ff', `klaxon_session=${'s'.repeat(4000)}`, '']), origin: stack.origin };
+      if (r.chance(0.5)) headers['last-event-id'] = headerValue(nastyString(r).slice(0, 300));
+      return { kind: 'stream GET', method: 'GET', path: `/api/v1/stream${r.chance(0.3) ? `?since=${pathSegment(nastyString(r).slice(0, 100))}` : ''}`, headers };
+    },
+  ],
 ];
 
 function randomCase(r: Rng): FuzzCase {
@@ -479,6 +510,19 @@ function randomCase(r: Rng): FuzzCase {
   }
   throw new Error('unreachable');
 }
+
+/** Paths out of the web UI's build folder, and what would show that one got out. */
+const STATIC_ESCAPES = [
+  '/..%2f..%2f..%2f..%2fetc%2fpasswd',
+  '/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+  '/assets/..%2f..%2f..%2f..%2fpackage.json',
+  '/..%5c..%5c..%5cpackage.json',
+  '/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2f.env.example',
+  '/%00../../package.json',
+  '/assets/..%252f..%252fpackage.json',
+  '//etc/passwd',
+];
+const ESCAPED = /root:x:0:0|"devDependencies"|SESSION_SECRET=/;
 
 /** Cases every run has, whatever the seed: the limits themselves. */
 function fixedCases(): FuzzCase[] {
@@ -498,6 +542,8 @@ function fixedCases(): FuzzCase[] {
   post('login nested 100,000 deep', '/api/v1/auth/login', { origin: stack.origin, 'content-type': 'application/json' }, Buffer.from(`{"username":${deepJsonText(100_000, true)},"password":"x"}`));
   post('silence nested 100,000 deep', '/api/v1/silences', { cookie: ui.sessionCookie!, origin: stack.origin, 'content-type': 'application/json' }, Buffer.from(`{"matchers":${deepJsonText(100_000, false)},"duration":"1h","comment":"x"}`));
   post('no body, no content type', '/api/v1/alerts', auth);
+  // paths that try to leave the web UI's build: each gets the UI's index page or a 404, never the file
+  for (const path of STATIC_ESCAPES) cases.push({ kind: 'static path', method: 'GET', path, headers: {} });
   post('only NUL bytes', '/api/v1/alerts', manyHeaders, Buffer.alloc(4096));
   post('a UTF-16 body declared UTF-8', '/api/v1/alerts', manyHeaders, Buffer.from('[P1][PROBLEM][h][][m]', 'utf16le'));
   post('a UTF-16 body declared UTF-16', '/api/v1/alerts', { ...auth, 'content-type': 'text/plain; charset=utf-16le' }, Buffer.from('[P1][PROBLEM][h][][m]', 'utf16le'));
@@ -580,7 +626,12 @@ async function send(c: FuzzCase): Promise<Outcome | string> {
 
 /** Words that say what kind of error it was without saying what was wrong. */
 const GENERIC = new Set(
-  ['', 'bad request', 'client error', 'error', 'internal server error', 'internal error', 'unsupported media type', 'payload too large', 'request body is too large', 'not found', 'forbidden', 'unauthorized', 'invalid', 'invalid input', 'unknown error', 'too many requests', 'unprocessable entity', 'conflict'].map((s) => s.toLowerCase()),
+  [
+    '', 'bad request', 'client error', 'error', 'internal server error', 'internal error', 'unsupported media type', 'payload too large', 'request body is too large', 'not found',
+    'forbidden', 'unauthorized', 'invalid', 'invalid input', 'unknown error', 'too many requests', 'unprocessable entity', 'conflict',
+    // Nest's and Fastify's defaults, which name no problem either
+    'forbidden resource', 'bad request exception', 'http exception', 'not acceptable', 'method not allowed', 'validation failed', 'invalid value', 'service unavailable',
+  ].map((s) => s.toLowerCase()),
 );
 
 /** Why an answer breaks the rules, or null: a short class (to group failures by) and the detail. */
@@ -591,7 +642,14 @@ function problemWith(outcome: Outcome): { what: string; detail: string } | null 
   if (outcome.status < 400) {
     // TwiML answers quote what came in (an SMS body, an alert's message) as text, never as markup
     const twiml = /xml/.test(outcome.headers.get('content-type') ?? '');
-    return twiml && outcome.text.includes('<Redirect>') ? { what: 'a field became TwiML', detail } : null;
+    if (twiml && outcome.text.includes('<Redirect>')) return { what: 'a field became TwiML', detail };
+    // what ingest accepted only in part: each line or item it refused says why
+    const rejected = /json/.test(outcome.headers.get('content-type') ?? '') ? (JSON.parse(outcome.text) as { rejected?: unknown }).rejected : undefined;
+    if (Array.isArray(rejected)) {
+      const vague = rejected.find((x: { error?: unknown }) => typeof x?.error !== 'string' || isGeneric(x.error));
+      if (vague !== undefined) return { what: `accepted with a rejection that names no problem: ${JSON.stringify(vague).slice(0, 120)}`, detail };
+    }
+    return null;
   }
   let parsed: unknown;
   try {
@@ -601,9 +659,12 @@ function problemWith(outcome: Outcome): { what: string; detail: string } | null 
   }
   const message = (parsed as { message?: unknown } | null)?.message;
   if (typeof message !== 'string') return { what: `answered ${outcome.status} without a message`, detail };
-  if (GENERIC.has(message.trim().toLowerCase().replace(/[.!]$/, ''))) return { what: `answered ${outcome.status} with the generic message "${message}"`, detail };
+  if (isGeneric(message)) return { what: `answered ${outcome.status} with the generic message "${message}"`, detail };
   return null;
 }
+
+/** A message that says what kind of error it was without saying what was wrong. */
+const isGeneric = (message: string) => GENERIC.has(message.trim().toLowerCase().replace(/[.!]$/, ''));
 
 function describeCase(c: FuzzCase): string {
   const bodyText = c.body === undefined ? '' : ` body(${c.body.length} B)=${JSON.stringify(c.body.subarray(0, 160).toString('latin1'))}`;
@@ -625,18 +686,25 @@ async function runAll<T, R>(items: T[], concurrency: number, run: (item: T, inde
   return results;
 }
 
-/** Sends raw bytes on a fresh connection and returns what came back before the server closed it (or 5 s passed). */
-function rawExchange(request: string): Promise<string> {
+/**
+ * Sends raw bytes on a fresh connection: what came back before the server answered in full or closed the
+ * connection, and whether it did neither within 5 s (hung).
+ */
+function rawExchange(request: string): Promise<{ answer: string; hung: boolean }> {
   const url = new URL(stack.baseUrl);
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), url.hostname);
     const chunks: Buffer[] = [];
+    let hung = false;
     const done = () => {
       clearTimeout(timer);
       socket.destroy();
-      resolve(Buffer.concat(chunks).toString('latin1'));
+      resolve({ answer: Buffer.concat(chunks).toString('latin1'), hung });
     };
-    const timer = setTimeout(done, 5_000);
+    const timer = setTimeout(() => {
+      hung = true;
+      done();
+    }, 5_000);
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       // one complete answer is enough: the status line, headers and a body as long as Content-Length says
@@ -690,6 +758,7 @@ describe(`fuzzing every public endpoint (seed ${SEED})`, () => {
       statuses.set(c.kind, byKind);
       const problem = problemWith(outcome);
       if (problem !== null) fail(c, problem.what, problem.detail);
+      if (c.kind === 'static path' && ESCAPED.test(outcome.text)) fail(c, 'served a file from outside the web UI', `${outcome.status} ${outcome.text.slice(0, 200)}`);
       if (c.kind.startsWith('poison') && outcome.status === 202) poisonAccepted += (JSON.parse(outcome.text) as { accepted: number }).accepted;
       if ((c.kind.startsWith('marker') || c.kind === 'poison JSON' || c.kind === 'poison Alertmanager') && outcome.status !== 202) fail(c, 'a valid alert was refused', `${outcome.status} ${outcome.text.slice(0, 200)}`);
     });
@@ -706,6 +775,10 @@ describe(`fuzzing every public endpoint (seed ${SEED})`, () => {
     expect(reached('login', 400)).toBeGreaterThan(0);
     expect(reached('silence create', 400)).toBeGreaterThan(0);
     expect(reached('override', 400)).toBeGreaterThan(0);
+    expect(reached('token create', 201)).toBeGreaterThan(0);
+    expect(reached('token create', 400)).toBeGreaterThan(0);
+    expect(reached('stream GET', 401)).toBeGreaterThan(0);
+    expect(reached('static path', 200) + reached('static path', 404)).toBe(STATIC_ESCAPES.length);
   });
 
   it('refuses malformed HTTP itself with a 4xx, and keeps serving', async () => {
@@ -721,8 +794,13 @@ describe(`fuzzing every public endpoint (seed ${SEED})`, () => {
       `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
       `GET /api/v1/alerts/\u00ff HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
     ];
-    const answers: Array<{ request: string; answer: string }> = [];
-    for (const request of requests) answers.push({ request: JSON.stringify(request.slice(0, 90)), answer: (await rawExchange(request)).slice(0, 400) });
+    const answers: Array<{ request: string; answer: string; hung: boolean }> = [];
+    for (const request of requests) {
+      const { answer, hung } = await rawExchange(request);
+      answers.push({ request: JSON.stringify(request.slice(0, 90)), answer: answer.slice(0, 400), hung });
+    }
+    // the server answers or closes the connection: it never leaves one hanging
+    expect(answers.filter((a) => a.hung)).toEqual([]);
     // an answer, when there is one, is a 4xx refusal; closing the connection without one is also fine
     const bad = answers.filter(({ answer }) => answer !== '' && !/^HTTP\/1\.[01] 4\d\d /.test(answer));
     expect(bad).toEqual([]);
