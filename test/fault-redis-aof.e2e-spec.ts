@@ -146,6 +146,23 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
   expect(queuedAlerts).toBe(500);
   expect(await triagedHosts()).toHaveLength(20);
 
+  // requests in flight when Redis dies: each is answered 202 (then Redis had it, and its AOF must keep
+  // it) or 503 (nothing accepted); the poster keeps going through the outage
+  let posting = true;
+  let inFlightAccepted = 0;
+  const inFlightStatuses = new Map<number, number>();
+  const poster = Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      for (let n = 0; posting; n++) {
+        const res = await post(lines(`inflight${w}-${n}`, 3));
+        inFlightStatuses.set(res.status, (inFlightStatuses.get(res.status) ?? 0) + 1);
+        if (res.status === 202) inFlightAccepted += 3;
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }),
+  );
+  await waitFor(() => (inFlightStatuses.get(202) ?? 0) >= 20, { what: 'the poster to be under way' });
+
   const [api, worker] = [stack.api, stack.workers[0]!];
   await redis.kill('SIGKILL');
   const killedAt = Date.now();
@@ -163,11 +180,16 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
   }
   expect((await ingest.request('GET', '/readyz')).status).toBe(503);
   expect(refusals).toBeGreaterThan(5);
+  posting = false;
+  // a request the kill caught may wait for Redis to come back (its command is sent again then)
+  const posterDone = await Promise.race([poster.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))]);
 
   await redis.start();
-  // the AOF brought back every job and log entry, still paused
+  await poster;
+  expect([...inFlightStatuses.keys()].sort()).toEqual([202, 503]);
+  // the AOF brought back every job and log entry, still paused: all that was answered 202, in flight or not
   const restored = await alertsWaiting();
-  expect(restored).toBe(queuedAlerts);
+  expect(restored).toBe(queuedAlerts + inFlightAccepted);
 
   // the api reconnects by itself: ingest accepts again (a refused request accepted nothing; try again)
   const after = await withLogs(
@@ -206,7 +228,9 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
   expect(stack.workers).toHaveLength(1);
   // eslint-disable-next-line no-console
   console.log(
-    `Redis SIGKILLed with ${queuedAlerts} alerts waiting in triage jobs and the ingest log, down ${DOWN_MS / 1000} s (${refusals} requests refused 503); ` +
+    `Redis SIGKILLed with ${queuedAlerts + inFlightAccepted} alerts waiting in triage jobs and the ingest log (${inFlightAccepted} of them from requests posted ` +
+      `while it died: ${inFlightStatuses.get(202)} answered 202, ${inFlightStatuses.get(503)} refused 503; ${posterDone ? 'none' : 'some'} waited for the restart), ` +
+      `down ${DOWN_MS / 1000} s (${refusals} requests refused 503); ` +
       `restarted from its AOF: all ${accepted.length} accepted alerts triaged once, ${paged.length} P0s paged once`,
   );
 });
