@@ -136,6 +136,35 @@ describe('a P0', () => {
     expect(notified.detail.to).not.toContain(ALICE); // masked on the timeline
   });
 
+  it('never lets a CR/LF in an alert become a header: not in the email, the webhook or the SMS', async () => {
+    const host = uniqueHost();
+    const injected = '\r\nBcc: mallory@evil.example\r\nX-Injected: 1\r\n\r\n<b>body</b>';
+    const res = await ingest.request('POST', '/api/v1/alerts', {
+      body: { priority: 'P0', status: 'PROBLEM', host, message: `disk full${injected}`, labels: { note: `see runbook${injected}` } },
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.status).toBe(202);
+
+    const [mail] = await waitFor(() => (mailsFor(host).length === 1 ? mailsFor(host) : undefined), { what: 'the email' });
+    expect(mail!.envelope.to).toEqual(['alice@example.com']);
+    expect(mail!.to).toEqual(['alice@example.com']);
+    expect(Object.keys(mail!.headers).filter((h) => h === 'bcc' || h === 'x-injected')).toEqual([]);
+    const headerBlock = mail!.raw.slice(0, mail!.raw.indexOf('\r\n\r\n'));
+    // the text stays in the subject, folded onto continuation lines (which start with a space), never a header line of its own
+    expect(headerBlock.split('\r\n').filter((line) => /^(bcc|x-injected)\s*:/i.test(line))).toEqual([]);
+    expect(mail!.subject).toContain('disk full Bcc: mallory@evil.example');
+    expect(mail!.subject).not.toMatch(/[\r\n]/);
+
+    const [hook] = await waitFor(() => (imFor(host, '/hook').length === 1 ? imFor(host, '/hook') : undefined), { what: 'the webhook' });
+    expect(hook!.headers['x-injected']).toBeUndefined();
+    expect(hook!.headers.bcc).toBeUndefined();
+    expect((hook!.json as { alert: { host: string } }).alert.host).toBe(host);
+
+    const [sms] = await waitFor(() => (smsFor(host).length === 1 ? smsFor(host) : undefined), { what: 'the SMS' });
+    expect(sms!.body).not.toMatch(/[\r\n]/);
+    expect(Object.keys(sms!.params).filter((k) => !['To', 'From', 'Body', 'StatusCallback'].includes(k))).toEqual([]);
+  });
+
   it('reaches the DBA route for db-* hosts, and nobody else', async () => {
     const host = uniqueHost('db');
     await post(`[P0][PROBLEM][${host}][10.0.0.9][disk full]`);
