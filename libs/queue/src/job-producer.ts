@@ -13,9 +13,24 @@ export const DURABLE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: false,
 };
 
-/** Backoff for DURABLE_JOB_OPTIONS: 0.5 s, 1 s, 2 s … capped at 60 s (BullMQ `backoffStrategy`). */
-export function cappedExponentialBackoff(attemptsMade: number, type?: string): number {
+/** A job that failed because it must wait a known time (a claim to go stale, say): retried then, not on the backoff schedule. */
+export class RetryAfterError extends Error {
+  constructor(
+    message: string,
+    readonly retryInMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryAfterError';
+  }
+}
+
+/**
+ * Backoff for DURABLE_JOB_OPTIONS: 0.5 s, 1 s, 2 s … capped at 60 s (BullMQ `backoffStrategy`); a
+ * RetryAfterError's own wait instead (at most the cap).
+ */
+export function cappedExponentialBackoff(attemptsMade: number, type?: string, err?: Error): number {
   if (type !== 'capped-exponential') return -1;
+  if (err instanceof RetryAfterError) return Math.min(60_000, Math.max(0, err.retryInMs));
   return Math.min(60_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
 }
 

@@ -7,7 +7,7 @@ import { APP_ENV, ConfigStore, type AppEnv } from '@klaxon/config';
 import { AlertRepository, NotificationRepository, ReplyCodeRepository, type AlertSummary, type NotificationRecord } from '@klaxon/db';
 import { KlaxonMetrics, maskPhone } from '@klaxon/observability';
 import { ChannelRegistry, DeliveryError, p0SummaryDueAt, planFallback, type AcceptedMessage, type AlertMessage, type ChannelKind, type ContactMethod, type DeliveryReceipt, type OutboundMessage } from '@klaxon/notify';
-import { JobName, JobProducer, NOTIFY_QUEUE, REDIS, rateLimitKey, smsBudgetKey, takeWindowSlot, type TierName } from '@klaxon/queue';
+import { JobName, JobProducer, NOTIFY_QUEUE, REDIS, RetryAfterError, rateLimitKey, smsBudgetKey, takeWindowSlot, type TierName } from '@klaxon/queue';
 import { LOGGER } from '../worker-tokens';
 import { alertMessageOf } from './alert-message';
 import { HostDownInhibition } from './host-down-inhibition.service';
@@ -65,9 +65,10 @@ export class DeliveryService {
     if (!record) {
       // Sent, failed for good, held or skipped: nothing to do. But one still `sending` is either being sent
       // right now or was interrupted (its worker died, or PostgreSQL or Redis failed mid-send): fail this
-      // job so BullMQ retries it, until the send finished or its claim is stale and can be taken again.
-      const current = await this.notifications.findById(notificationId);
-      if (current?.status === 'sending') throw new Error(`notification ${notificationId} is still being sent; trying again later`);
+      // job so BullMQ retries it when the claim goes stale (by then a live sender has finished), and takes
+      // it over if it is still unfinished.
+      const staleInMs = await this.notifications.msUntilClaimStale(notificationId);
+      if (staleInMs !== null) throw new RetryAfterError(`notification ${notificationId} is still being sent; trying again when its claim is stale`, staleInMs + 250);
       return;
     }
     const alert = known ?? (await this.alerts.findById(record.alertId));

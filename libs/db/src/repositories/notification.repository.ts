@@ -64,6 +64,16 @@ export class NotificationRepository {
     );
   }
 
+  /** For a notification still `sending`: how long until its claim is stale and may be taken over (ms, 0 if it is); null otherwise. */
+  async msUntilClaimStale(id: string): Promise<number | null> {
+    const rows = await this.sql.query<{ ms: number }>(
+      `SELECT greatest(0, extract(epoch FROM updated_at + make_interval(secs => $2) - now()) * 1000)::float8 AS ms
+       FROM notifications WHERE id = $1::uuid AND status = 'sending'`,
+      [id, STALE_SENDING_SECONDS],
+    );
+    return rows[0]?.ms ?? null;
+  }
+
   async findById(id: string): Promise<NotificationRecord | null> {
     const rows = await this.sql.query<NotificationRecord>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1::uuid`, [id]);
     return rows[0] ?? null;
