@@ -126,11 +126,20 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
   const accepted: { host: string; priority: string }[] = [];
   const lines = (label: string, n: number) =>
     Array.from({ length: n }, (_, i) => ({ host: `rd${run}-${label}-${i}`, priority: i % 10 === 0 ? 'P0' : `P${3 + (i % 3)}` }));
+  // a 503 says whether the alerts never reached Redis ("nothing was accepted") or Redis failed while taking
+  // them ("may have been accepted"): the first must hold, the second may go either way
+  const refused: string[] = [];
+  const uncertain: { host: string; priority: string }[] = [];
   const post = async (batch: { host: string; priority: string }[]) => {
     const res = await ingest.postLines(batch.map((l, i) => `[${l.priority}][PROBLEM][${l.host}][10.7.${i}.1][ntp drift ${i} ms]`), TOKEN);
     if (res.status === 202) {
       expect(res.body.accepted).toBe(batch.length);
       accepted.push(...batch);
+    } else if (res.status === 503) {
+      const message = String(res.body?.message);
+      expect(message).toMatch(/^the queue (is unavailable; nothing was accepted|failed while taking these alerts, so they may have been accepted)/);
+      if (message.includes('nothing was accepted')) refused.push(...batch.map((l) => l.host));
+      else uncertain.push(...batch);
     }
     return res;
   };
@@ -171,8 +180,8 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
   let refusals = 0;
   while (Date.now() - killedAt < DOWN_MS) {
     const started = performance.now();
-    const refused = await post(lines(`refused${refusals}`, 5));
-    expect([refused.status, refused.body?.message]).toEqual([503, 'the queue is unavailable; nothing was accepted, retry later']);
+    const refusal = await post(lines(`refused${refusals}`, 5));
+    expect(refusal.status).toBe(503);
     expect(performance.now() - started).toBeLessThan(1000);
     expect((await ingest.request('GET', '/healthz')).status).toBe(200);
     refusals++;
@@ -187,9 +196,11 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
   await redis.start();
   await poster;
   expect([...inFlightStatuses.keys()].sort()).toEqual([202, 503]);
-  // the AOF brought back every job and log entry, still paused: all that was answered 202, in flight or not
+  // the AOF brought back every job and log entry, still paused: all that was answered 202, in flight or
+  // not, and perhaps some of what Redis failed while taking
   const restored = await alertsWaiting();
-  expect(restored).toBe(queuedAlerts + inFlightAccepted);
+  expect(restored).toBeGreaterThanOrEqual(queuedAlerts + inFlightAccepted);
+  expect(restored - queuedAlerts - inFlightAccepted).toBeLessThanOrEqual(uncertain.length);
 
   // the api reconnects by itself: ingest accepts again (a refused request accepted nothing; try again)
   const after = await withLogs(
@@ -214,11 +225,18 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
     }),
   );
   const rows = await triagedHosts();
-  expect(rows.map((r) => r.host).sort()).toEqual(accepted.map((a) => a.host).sort());
+  const inPostgres = new Set(rows.map((r) => r.host));
+  expect(accepted.filter((a) => !inPostgres.has(a.host))).toEqual([]);
+  // nothing said to be refused got in; anything else that did was among what Redis failed while taking
+  expect(refused.filter((host) => inPostgres.has(host))).toEqual([]);
+  const acceptedHosts = new Set(accepted.map((a) => a.host));
+  const tookAnyway = uncertain.filter((u) => inPostgres.has(u.host));
+  expect(rows.filter((r) => !acceptedHosts.has(r.host) && !tookAnyway.some((u) => u.host === r.host))).toEqual([]);
+  expect(refused.length).toBeGreaterThan(uncertain.length);
   expect(rows.filter((r) => r.alerts !== '1' || r.count !== '1')).toEqual([]);
 
   // each P0 paged once
-  const paged = accepted.filter((a) => a.priority === 'P0').map((a) => a.host);
+  const paged = [...accepted, ...tookAnyway].filter((a) => a.priority === 'P0').map((a) => a.host);
   await withLogs(waitFor(() => paged.every((host) => twilio.messages.some((m) => m.body.includes(`[${host}]`))), { timeoutMs: 15_000, what: `${paged.length} pages` }));
   for (const host of paged) expect(twilio.messages.filter((m) => m.body.includes(`[${host}]`))).toHaveLength(1);
   expect(twilio.messages).toHaveLength(paged.length);
@@ -230,7 +248,8 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
   console.log(
     `Redis SIGKILLed with ${queuedAlerts + inFlightAccepted} alerts waiting in triage jobs and the ingest log (${inFlightAccepted} of them from requests posted ` +
       `while it died: ${inFlightStatuses.get(202)} answered 202, ${inFlightStatuses.get(503)} refused 503; ${posterDone ? 'none' : 'some'} waited for the restart), ` +
-      `down ${DOWN_MS / 1000} s (${refusals} requests refused 503); ` +
+      `down ${DOWN_MS / 1000} s (${refusals} requests refused 503; ${uncertain.length} alerts answered "may have been accepted", ` +
+      `${tookAnyway.length} of them were); ` +
       `restarted from its AOF: all ${accepted.length} accepted alerts triaged once, ${paged.length} P0s paged once`,
   );
 });

@@ -1,7 +1,7 @@
 export * from './jobs';
 export { toQueuedAlert } from './queued-alert';
 export { JobProducer, DURABLE_JOB_OPTIONS, RetryAfterError, cappedExponentialBackoff } from './job-producer';
-export { createRedisConnection } from './redis-connection';
+export { createRedisConnection, neverReachedRedis } from './redis-connection';
 export { ingestLogKey, INGEST_LOG_GROUP, INGEST_LANES, TRIAGE_QUEUE_OF_LANE, TRIAGE_QUEUES, type IngestLane } from './ingest-log';
 export { IngestLogMover, URGENT_MOVER_OPTIONS, type MoverOptions } from './ingest-log-mover';
 export { JobCut, reportKeyOf, type JobCutLimits } from './triage-job-cut';

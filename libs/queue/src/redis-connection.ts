@@ -17,3 +17,12 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker', 
   };
   return new Redis(url, options);
 }
+
+/**
+ * Whether a producer's command certainly never reached Redis: refused because the connection was down
+ * (no offline queue). Any other failure (the connection dropped, a timeout) may have come after Redis
+ * ran it.
+ */
+export function neverReachedRedis(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith("Stream isn't writeable");
+}

@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { ParsedBody, Rejection } from '@klaxon/alert-format';
 import { ConfigStore, findIntegrationByToken } from '@klaxon/config';
 import { KlaxonMetrics } from '@klaxon/observability';
-import { IngestBatcher, toQueuedAlert, type IngestLane, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
+import { IngestBackedUpError, IngestBatcher, neverReachedRedis, toQueuedAlert, type IngestLane, type QueuedAlert, type QueuedRejection } from '@klaxon/queue';
 import { LOGGER } from '../app-tokens';
 import { ingestLaneOf } from './ingest-lane';
 
@@ -72,7 +72,8 @@ export class IngestService {
       } catch (err) {
         this.logger.error({ err, integration, endpoint, alerts: alerts.length }, 'could not enqueue alerts');
         this.metrics.requestsRefused.inc({ status: '503' });
-        throw new ServiceUnavailableException('the queue is unavailable; nothing was accepted, retry later');
+        // Redis may have taken the alerts and died before it answered: then say so, not "nothing"
+        throw new ServiceUnavailableException(err instanceof IngestBackedUpError || neverReachedRedis(err) ? QUEUE_UNAVAILABLE : QUEUE_FAILED);
       }
     }
     if (alerts.length > 0) counters.accepted.inc(alerts.length);
@@ -118,6 +119,11 @@ export class IngestService {
     return new UnauthorizedException(message);
   }
 }
+
+/** 503: the alerts never reached the queue */
+export const QUEUE_UNAVAILABLE = 'the queue is unavailable; nothing was accepted, retry later';
+/** 503: the queue failed while it took the alerts, so some may be in */
+export const QUEUE_FAILED = 'the queue failed while taking these alerts, so they may have been accepted; retry: a repeat of an alert is folded into it, not paged again';
 
 /** The one-line reason for a 400 that accepted nothing: the first rejection, and how many more there were. */
 function nothingAccepted(rejected: Rejection[]): string {
