@@ -57,4 +57,5 @@ export interface NotificationChannel<M extends OutboundMessage = OutboundMessage
    * timeout, a worker that died mid-send), and a retry would send it twice. Only providers that can be
    * asked have it (Twilio's Messages list).
    */
-  acceptedSince?(message: M, since: Date): Promise<AcceptedMessage[]>;}
+  acceptedSince?(message: M, since: Date): Promise<AcceptedMessage[]>;
+}

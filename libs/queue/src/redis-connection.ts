@@ -21,7 +21,7 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker', 
 /**
  * Whether a producer's command certainly never reached Redis: refused because the connection was down
  * (no offline queue). Any other failure (the connection dropped, a timeout) may have come after Redis
- * ran it.
+ * ran it, and so may one this does not recognise: when in doubt, not certain.
  */
 export function neverReachedRedis(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith("Stream isn't writeable");

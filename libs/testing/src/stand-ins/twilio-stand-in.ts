@@ -1,10 +1,10 @@
 /**
  * A local stand-in for Twilio's REST API, for tests that point TWILIO_API_BASE_URL at it so the real
  * SDK builds the real requests. It answers `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
- * like Twilio (201 with a Message resource, sid `SM` + 32 hex, status `queued`),
- * `GET …/Messages.json` (the accepted messages, newest first, filtered by `To` and `From`, in pages of
- * `PageSize` numbered by `Page`, with `next_page_uri`) and `POST …/Calls.json` (201 with a Call resource, sid `CA` + 32 hex) after checking HTTP
- * basic auth, and records every request.
+ * like Twilio (201 with a Message resource, sid `SM` + 32 hex, status `queued`), `GET …/Messages.json`
+ * (the accepted messages, newest first, filtered by `To` and `From`, in pages of `PageSize` numbered by
+ * `Page`, with `next_page_uri`) and `POST …/Calls.json` (201 with a Call resource, sid `CA` + 32 hex)
+ * after checking HTTP basic auth, and records every request.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -69,9 +69,9 @@ export interface TwilioStandInOptions {
 export interface TwilioStandIn {
   baseUrl: string;
   port: number;
-  /** messages accepted (answered 201) */
+  /** messages accepted: answered 201, or taken and their answer held (acceptThenHoldNext) */
   messages: RecordedMessage[];
-  /** calls accepted (answered 201) */
+  /** calls accepted: answered 201, or taken and their answer held */
   calls: RecordedCall[];
   /** every request, including refused ones */
   requests: RecordedTwilioRequest[];
