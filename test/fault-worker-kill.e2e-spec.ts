@@ -124,6 +124,8 @@ it('a worker SIGKILLed mid-run of 10,000 alerts: after a restart each is in Post
   await postRequests(BEFORE_KILL, REQUESTS);
   expect(await count('SELECT count(*) AS n FROM alerts WHERE host LIKE $1')).toBe(triagedAtKill);
 
+  // what the dead worker had written to its sockets has arrived by now; only the new worker sends after this
+  const restartedAt = Date.now();
   const restarted = await stack.startWorker();
   // jobs the dead worker held come back once their locks run out (BullMQ's stalled-job check)
   await withLogs(
@@ -183,7 +185,7 @@ it('a worker SIGKILLed mid-run of 10,000 alerts: after a restart each is in Post
   const sidOf = new Map(twilio.messages.map((m) => [`${PAGE_HOST.exec(m.body)?.[1]}|${m.to}`, m.sid]));
   expect(pages.filter((p) => p.provider_id !== sidOf.get(`${p.host}|${p.address}`))).toEqual([]);
   // the sends the dead worker had claimed: those that had reached Twilio were found there, not sent again
-  const reachedTwilio = stuckAtKill.filter((p) => twilio.messages.some((m) => m.to === p.address && m.body.includes(`[${p.host}]`) && m.receivedAt < killedAt.getTime()));
+  const reachedTwilio = stuckAtKill.filter((p) => twilio.messages.some((m) => m.to === p.address && m.body.includes(`[${p.host}]`) && m.receivedAt < restartedAt));
   const foundAtTwilio = await count(
     `SELECT count(*) AS n FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.host LIKE $1 AND e.type = 'notified' AND e.detail->>'acceptedEarlier' = 'true'`,
   );
