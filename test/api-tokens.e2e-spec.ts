@@ -133,9 +133,14 @@ describe('personal API tokens', () => {
     expect((await call('GET', '/api/v1/oncall')).status).toBe(401);
   });
 
-  it('refuses a token name that is empty or too long', async () => {
+  it('refuses a token name that is empty, too long, or has a control character in it, naming the problem', async () => {
     expect((await alice.request('POST', '/api/v1/tokens', { body: { name: '  ' } })).status).toBe(400);
     expect((await alice.request('POST', '/api/v1/tokens', { body: { name: 'x'.repeat(101) } })).status).toBe(400);
+    // found by the fuzz test: a NUL reached PostgreSQL and came back as a 500
+    for (const [name, code] of [['nul\u0000byte', '0000'], ['bell\u0007', '0007'], ['two\nlines', '000A']]) {
+      const res = await alice.request('POST', '/api/v1/tokens', { body: { name } });
+      expect([res.status, res.body.message]).toEqual([400, `name must not contain control characters (U+${code})`]);
+    }
   });
 
   it('is made and revoked on the Tokens page', async () => {

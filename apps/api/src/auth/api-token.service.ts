@@ -17,6 +17,8 @@ export const MAX_ACTIVE_TOKENS = 50;
 const MAX_NAME_LENGTH = 100;
 
 /** Personal API tokens (SPEC §10): made and revoked by their user, shown once, stored hashed. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 @Injectable()
 export class ApiTokenService {
   constructor(
@@ -27,6 +29,9 @@ export class ApiTokenService {
   async create(user: SignedInUser, rawName: unknown): Promise<{ token: string; item: ApiTokenView }> {
     const name = typeof rawName === 'string' ? rawName.trim() : '';
     if (name === '' || [...name].length > MAX_NAME_LENGTH) throw new BadRequestException(`name must be 1 to ${MAX_NAME_LENGTH} characters`);
+    // a label shown in lists; PostgreSQL cannot store a NUL in text at all
+    const control = CONTROL_CHARACTER.exec(name);
+    if (control) throw new BadRequestException(`name must not contain control characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`);
     if ((await this.tokens.countActive(user.id)) >= MAX_ACTIVE_TOKENS) {
       throw new ConflictException(`you have ${MAX_ACTIVE_TOKENS} tokens already; revoke one first`);
     }
