@@ -195,7 +195,7 @@ it('loses no accepted alert when Redis is SIGKILLed and restarted from its AOF; 
 
   await redis.start();
   await poster;
-  expect([...inFlightStatuses.keys()].sort()).toEqual([202, 503]);
+  expect([...inFlightStatuses.keys()].sort((a, b) => a - b)).toEqual([202, 503]);
   // the AOF brought back every job and log entry, still paused: all that was answered 202, in flight or
   // not, and perhaps some of what Redis failed while taking
   const restored = await alertsWaiting();

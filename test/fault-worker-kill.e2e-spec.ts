@@ -167,6 +167,7 @@ it('a worker SIGKILLed mid-run of 10,000 alerts: after a restart each is in Post
       { timeoutMs: 90_000, intervalMs: 500, what: 'every page sent' },
     ),
   );
+  const allSentAfterS = (Date.now() - killedAt.getTime()) / 1000;
   expect(new Set(pages.map((p) => `${p.host}|${p.address}`)).size).toBe(pagingHosts.length * 2);
   expect(new Set(pages.map((p) => p.host))).toEqual(new Set(pagingHosts));
 
@@ -197,6 +198,6 @@ it('a worker SIGKILLed mid-run of 10,000 alerts: after a restart each is in Post
     `worker SIGKILLed with ${triagedAtKill}/${REQUESTS * LINES} alerts triaged and ${pagesAtKill} SMS sent; after the restart: ` +
       `${perHost.length} alerts, ${twilio.messages.length} SMS for ${pages.length} pages; ${stuckAtKill.length} left 'sending' by the dead worker ` +
       `(${reachedTwilio.length} had reached Twilio and were found there, ${stuckAtKill.length - reachedTwilio.length} had not and were sent), ` +
-      `all sent ${((Date.now() - killedAt.getTime()) / 1000).toFixed(1)} s after the kill`,
+      `all sent ${allSentAfterS.toFixed(1)} s after the kill (seen within 0.5 s)`,
   );
 });

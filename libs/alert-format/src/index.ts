@@ -10,7 +10,7 @@ export {
   type Priority,
   type Rejection,
 } from './alert';
-export { ALERT_FIELD_LIMITS, isPlainObject, jsonInput } from './alert-fields';
+export { ALERT_FIELD_LIMITS, controlCharError, isPlainObject, jsonInput } from './alert-fields';
 export { labelsFingerprint } from './label-fingerprint';
 export { parseAlertLine, parseAlertLines, type AlertLineResult } from './line.parser';
 export { parseJsonAlerts } from './json-body.parser';

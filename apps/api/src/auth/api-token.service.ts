@@ -1,4 +1,5 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { controlCharError } from '@klaxon/alert-format';
 import { ApiTokenRepository, type ApiTokenRecord } from '@klaxon/db';
 import { AuthService, type SignedInUser } from './auth.service';
 import { apiTokenHash, apiTokenPrefix, newApiToken } from './api-token';
@@ -17,8 +18,6 @@ export const MAX_ACTIVE_TOKENS = 50;
 const MAX_NAME_LENGTH = 100;
 
 /** Personal API tokens (SPEC §10): made and revoked by their user, shown once, stored hashed. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-
 @Injectable()
 export class ApiTokenService {
   constructor(
@@ -29,9 +28,9 @@ export class ApiTokenService {
   async create(user: SignedInUser, rawName: unknown): Promise<{ token: string; item: ApiTokenView }> {
     const name = typeof rawName === 'string' ? rawName.trim() : '';
     if (name === '' || [...name].length > MAX_NAME_LENGTH) throw new BadRequestException(`name must be 1 to ${MAX_NAME_LENGTH} characters`);
-    // a label shown in lists; PostgreSQL cannot store a NUL in text at all
-    const control = CONTROL_CHARACTER.exec(name);
-    if (control) throw new BadRequestException(`name must not contain control characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`);
+    // a label shown in lists, held to the alert fields' rule; PostgreSQL cannot store a NUL in text at all
+    const control = controlCharError('name', name);
+    if (control) throw new BadRequestException(control.message);
     if ((await this.tokens.countActive(user.id)) >= MAX_ACTIVE_TOKENS) {
       throw new ConflictException(`you have ${MAX_ACTIVE_TOKENS} tokens already; revoke one first`);
     }
